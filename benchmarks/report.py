@@ -1,0 +1,106 @@
+"""Summaries of benchmark runs: medians per target, a console table, a Markdown table.
+
+Each run is a dict written by the harness (see `harness.measure`); this module only
+reduces and formats them, so a results JSON can be re-rendered later with `summarize`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from statistics import median
+from typing import Any
+
+BASELINE = "hello"
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    target: str
+    runs: int  # measured runs (rounds) behind the medians
+    ops_per_s: float  # median requests per second
+    p50_ms: float  # median of the per-run 50th percentile latency
+    p99_ms: float  # median of the per-run 99th percentile latency
+    server_cpu_pct: float  # median server CPU, % of one core
+    client_cpu_pct: float  # median wrk CPU, % of one core
+    socket_errors: int  # connect + read + write + timeout errors, all runs
+    http_errors: int  # responses with status > 399, all runs
+    ratio: float | None  # ops_per_s / the baseline's ops_per_s
+    bottleneck: str  # "server", "client" or "neither" (by the CPU medians)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize(runs: list[dict[str, Any]]) -> list[TargetSummary]:
+    """Reduce runs to one summary per target, in first-seen order."""
+    by_target: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_target.setdefault(run["target"], []).append(run)
+    medians = {name: median(r["ops_per_s"] for r in rs) for name, rs in by_target.items()}
+    base = medians.get(BASELINE)
+    out = []
+    for name, rs in by_target.items():
+        server = median(r["server_cpu_pct"] for r in rs)
+        client = median(r["client_cpu_pct"] for r in rs)
+        out.append(
+            TargetSummary(
+                target=name,
+                runs=len(rs),
+                ops_per_s=medians[name],
+                p50_ms=median(r["latency_us"]["p50"] for r in rs) / 1000,
+                p99_ms=median(r["latency_us"]["p99"] for r in rs) / 1000,
+                server_cpu_pct=server,
+                client_cpu_pct=client,
+                socket_errors=sum(
+                    sum(v for k, v in r["errors"].items() if k != "status") for r in rs
+                ),
+                http_errors=sum(r["errors"]["status"] for r in rs),
+                ratio=medians[name] / base if base else None,
+                bottleneck=_bottleneck(server, client),
+            )
+        )
+    return out
+
+
+def _bottleneck(server_pct: float, client_pct: float) -> str:
+    # Each side has one core; the one near 100% is what limits throughput.
+    if server_pct >= 90 and server_pct >= client_pct:
+        return "server"
+    if client_pct >= 90:
+        return "client"
+    return "neither"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def console_table(summaries: list[TargetSummary]) -> str:
+    """A fixed-width table for the terminal."""
+    header = (
+        f"{'target':<12} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU%':>9} "
+        f"{'cli CPU%':>9} {'errors':>7} {'non-2xx':>8} {'ratio':>6}  bottleneck"
+    )
+    lines = [header, "-" * len(header)]
+    for s in summaries:
+        lines.append(
+            f"{s.target:<12} {s.ops_per_s:>9.0f} {s.p50_ms:>8.2f} {s.p99_ms:>8.2f} "
+            f"{s.server_cpu_pct:>9.0f} {s.client_cpu_pct:>9.0f} {s.socket_errors:>7} "
+            f"{s.http_errors:>8} {_ratio(s.ratio):>6}  {s.bottleneck}"
+        )
+    return "\n".join(lines)
+
+
+def markdown_table(summaries: list[TargetSummary]) -> str:
+    """The README-ready table."""
+    lines = [
+        f"| target | ops/s (median) | p50 ms | p99 ms | server CPU % | client CPU % "
+        f"| ratio to {BASELINE} |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in summaries:
+        lines.append(
+            f"| {s.target} | {s.ops_per_s:,.0f} | {s.p50_ms:.2f} | {s.p99_ms:.2f} "
+            f"| {s.server_cpu_pct:.0f} | {s.client_cpu_pct:.0f} | {_ratio(s.ratio)} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,7 @@
+"""`python -m lenticular` is the `lenticular` command."""
+
+import sys
+
+from lenticular.cli import main
+
+sys.exit(main())

@@ -1,0 +1,243 @@
+"""The ASGI application: one port, every AWS API and data-plane endpoint.
+
+`Lenticular.handle_aws` is the one place that shows the ordered steps an AWS API call
+takes: signature scope -> service -> protocol -> operation -> account/region/signature
+-> parse -> validate -> dispatch -> serialize -> log.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from lenticular import __version__
+from lenticular.aws import sigv4
+from lenticular.aws.accounts import AccountDirectory
+from lenticular.config import Config
+from lenticular.context import RequestContext
+from lenticular.edge.services import service_for
+from lenticular.errors import InternalFailure, NotImplementedOperation, ServiceError
+from lenticular.protocol.codec import codec_for
+from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.protocol.model import service_model
+from lenticular.protocol.validate import validate, validation_error_code
+from lenticular.services.registry import ServiceRegistry, method_name
+from lenticular.state.datadir import DataDir
+
+log = logging.getLogger("lenticular")
+
+INTERNAL_PREFIX = "/_lenticular/"
+
+
+class MissingAuthenticationToken(ServiceError):
+    """What AWS answers a request that names no service and carries no signature."""
+
+    code = "MissingAuthenticationTokenException"
+    status = 403
+
+
+class Lenticular:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.data_dir = DataDir(config.data_dir)
+        self.accounts = AccountDirectory.from_env()
+        self.services = ServiceRegistry(self.data_dir, self.accounts, config)
+        self.accounts.add_resolver(self.services.resolve_temporary_credentials)
+        self.started_at = time.monotonic()
+
+    # -- ASGI ------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            request = await read_request(scope, receive)
+            response = await self.handle(request)
+            await write_response(send, response)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            # No websocket endpoints yet (AppSync realtime, API Gateway WebSocket APIs later).
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def close(self) -> None:
+        self.services.close()
+
+    # -- routing -----------------------------------------------------------------------
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(INTERNAL_PREFIX):
+            return self.handle_internal(request)
+        return await self.handle_aws(request)
+
+    def handle_internal(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/_lenticular/health":
+            return json_response(200, self.health())
+        return json_response(404, {"message": f"No lenticular endpoint at {request.path}"})
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "running",
+            "version": __version__,
+            "services": {name: "available" for name in self.services.names()},
+            "uptime": round(time.monotonic() - self.started_at, 3),
+            "endpoint": self.config.endpoint,
+            "data_dir": str(self.config.data_dir.resolve()),
+        }
+
+    # -- the AWS API request path ------------------------------------------------------
+
+    async def handle_aws(self, request: HttpRequest) -> HttpResponse:
+        ctx = RequestContext(request=request, request_id=str(uuid.uuid4()))
+        started = time.perf_counter()
+        try:
+            credential = sigv4.parse_credential(request)  # 1. signature scope
+            signing_name = credential.service if credential is not None else None
+            service = service_for(request, signing_name)  # 2. service
+            if service is None:
+                raise MissingAuthenticationToken("Missing Authentication Token")
+            ctx.service = service
+            ctx.service_model = service_model(service)
+            ctx.codec = codec_for(ctx.service_model, request)  # 3. protocol
+            ctx.operation, uri_params = ctx.codec.find_operation(ctx.service_model, request)  # 4.
+            self.authenticate(ctx, credential)  # 5. account, region, signature
+            params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
+            validate(ctx.operation, params, code=validation_error_code(ctx.service_model))  # 7.
+            ctx.params = params
+            result = await self.dispatch(ctx)  # 8. dispatch
+            response = ctx.codec.serialize(ctx.operation, result, ctx.request_id)  # 9.
+        except ServiceError as error:
+            response = self.error_response(ctx, error)
+        except Exception as exc:  # a bug in lenticular: answer like AWS, log the details
+            log.exception("internal error in %s.%s", ctx.service, ctx.operation_name)
+            response = self.error_response(ctx, InternalFailure(f"Internal error: {type(exc).__name__}"))
+        if log.isEnabledFor(logging.DEBUG):  # 10. log
+            log.debug(
+                "%s %s.%s -> %d (%.2f ms)",
+                ctx.request_id,
+                ctx.service or "?",
+                ctx.operation_name or "?",
+                response.status,
+                (time.perf_counter() - started) * 1000,
+            )
+        return response
+
+    def authenticate(self, ctx: RequestContext, credential: sigv4.Credential | None) -> None:
+        """Resolve the caller's account and region; verify the signature in strict mode."""
+        if credential is None:
+            ctx.region = self.config.default_region
+            return
+        ctx.region = credential.region or self.config.default_region
+        ctx.access_key = credential.access_key
+        identity = self.accounts.authenticate(
+            ctx.request,
+            credential,
+            strict=self.config.verify_signatures,
+            now=datetime.now(UTC),
+            service=ctx.service,
+        )
+        ctx.identity = identity
+        ctx.account_id = identity.account_id
+
+    async def dispatch(self, ctx: RequestContext) -> dict[str, Any]:
+        assert ctx.operation is not None
+        provider = self.services.get(ctx.service)
+        handler = getattr(provider, method_name(ctx.operation.name), None) if provider else None
+        if handler is None:
+            raise NotImplementedOperation(ctx.service, ctx.operation.name)
+        result = handler(ctx, ctx.params)
+        if inspect.isawaitable(result):
+            result = await result
+        return result or {}
+
+    def error_response(self, ctx: RequestContext, error: ServiceError) -> HttpResponse:
+        if ctx.codec is None or ctx.service_model is None:
+            body = {"__type": error.code, "message": error.message}
+            status = error.status or (400 if error.sender_fault else 500)
+            response = json_response(status, body)
+            response.headers.append(("x-amzn-RequestId", ctx.request_id))
+            response.headers.append(("x-amzn-ErrorType", error.code))
+        else:
+            response = ctx.codec.serialize_error(
+                ctx.service_model, ctx.operation, error, ctx.request_id
+            )
+        for name, value in error.headers.items():
+            response.headers.append((name, value))
+        return response
+
+
+# -- ASGI <-> HttpRequest/HttpResponse -----------------------------------------------
+
+
+async def read_request(scope: dict[str, Any], receive: Any) -> HttpRequest:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        if chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    raw_path = scope.get("raw_path")
+    host = headers.get("host", "")
+    return HttpRequest(
+        method=scope["method"],
+        path=scope["path"],
+        raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
+        query_string=scope["query_string"].decode("latin-1"),
+        headers=headers,
+        body=b"".join(chunks) if len(chunks) != 1 else chunks[0],
+        host=_strip_port(host).lower(),
+    )
+
+
+def _strip_port(host: str) -> str:
+    if host.startswith("["):  # [::1]:4566
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+async def write_response(send: Any, response: HttpResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    stream = response.stream
+    if stream is None:
+        headers.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+        return
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    if hasattr(stream, "__aiter__"):
+        async for chunk in stream:  # type: ignore[union-attr]
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    else:
+        for chunk in stream:  # type: ignore[union-attr]
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def json_response(status: int, body: Any) -> HttpResponse:
+    return HttpResponse(
+        status=status,
+        headers=[("content-type", "application/json")],
+        body=orjson.dumps(body),
+    )

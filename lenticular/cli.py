@@ -1,0 +1,113 @@
+"""The `lenticular` command: up, status, reset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from lenticular.config import Config
+
+
+def main(argv: list[str] | None = None) -> int:
+    started_at = time.perf_counter()
+    defaults = Config.from_env()
+    parser = argparse.ArgumentParser(prog="lenticular", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="serve the AWS APIs on one port")
+    up.add_argument("--host", default=defaults.host, help="interface (env LENTICULAR_HOST)")
+    up.add_argument("--port", type=int, default=defaults.port, help="port (env LENTICULAR_PORT)")
+    _data_dir_flag(up, defaults)
+    up.add_argument(
+        "--verify-signatures",
+        action="store_true",
+        default=defaults.verify_signatures,
+        help="reject requests whose SigV4/SigV2 signature is wrong (env LENTICULAR_VERIFY_SIGNATURES)",
+    )
+    up.add_argument("--quiet", action="store_true", help="print nothing when ready")
+
+    status = sub.add_parser("status", help="is a server running, and what does it serve")
+    _data_dir_flag(status, defaults)
+    status.add_argument("--port", type=int, default=defaults.port)
+
+    reset = sub.add_parser("reset", help="delete all state in the data dir")
+    _data_dir_flag(reset, defaults)
+
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        from lenticular.server import serve
+
+        config = Config(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            verify_signatures=args.verify_signatures,
+            default_region=defaults.default_region,
+        )
+        return serve(config, started_at=started_at, quiet=args.quiet)
+    if args.command == "status":
+        return status_command(args.data_dir, args.port)
+    if args.command == "reset":
+        return reset_command(args.data_dir)
+    return 2
+
+
+def _data_dir_flag(parser: argparse.ArgumentParser, defaults: Config) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=defaults.data_dir,
+        help="state directory (env LENTICULAR_DATA_DIR, default ./.lenticular)",
+    )
+
+
+def status_command(data_dir: Path, port: int) -> int:
+    from lenticular.state.datadir import DataDir
+
+    info = DataDir(data_dir).read_server_info()
+    endpoint = info["endpoint"] if info else f"http://localhost:{port}"
+    if info and not _pid_alive(info.get("pid", -1)):
+        print(f"lenticular is not running (stale record for pid {info.get('pid')} in {data_dir})")
+        return 1
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_lenticular/health", timeout=2) as resp:
+            health = json.load(resp)
+    except OSError:
+        print(f"lenticular is not running at {endpoint}")
+        return 1
+    print(f"lenticular {health['version']} is running at {endpoint}")
+    print(f"  data dir: {health['data_dir']}")
+    print(f"  uptime:   {health['uptime']:.0f}s")
+    print(f"  services: {', '.join(sorted(health['services']))}")
+    return 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reset_command(data_dir: Path) -> int:
+    from lenticular.state.datadir import DataDir, DataDirBusy
+
+    try:
+        DataDir(data_dir).wipe()
+    except DataDirBusy:
+        print(f"lenticular: a server is running on {data_dir}; stop it before reset", file=sys.stderr)
+        return 1
+    print(f"lenticular: wiped {data_dir.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Runs the ASGI app on uvicorn (uvloop + httptools) and announces it when it is ready."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import uvicorn
+
+from lenticular.app import Lenticular
+from lenticular.config import Config
+from lenticular.state.datadir import DataDirBusy
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, on_ready: Any) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_ready()
+
+
+def serve(config: Config, *, started_at: float | None = None, quiet: bool = False) -> int:
+    """Serve until SIGINT/SIGTERM; returns the process exit code."""
+    started_at = started_at or time.perf_counter()
+    app = Lenticular(config)
+    try:
+        app.data_dir.lock()
+    except DataDirBusy as exc:
+        print(f"lenticular: {exc}", file=sys.stderr)
+        return 1
+
+    def on_ready() -> None:
+        info = {
+            "pid": os.getpid(),
+            "endpoint": config.endpoint,
+            "host": config.host,
+            "port": config.port,
+            "services": app.services.names(),
+        }
+        app.data_dir.write_server_info(info)
+        if not quiet:
+            took = time.perf_counter() - started_at
+            print(
+                f"lenticular {config.endpoint} ready in {took:.2f}s\n"
+                f"  data dir: {config.data_dir.resolve()}\n"
+                f"  services: {', '.join(app.services.names())}\n"
+                f"  signatures: {'verified' if config.verify_signatures else 'not verified'}\n"
+                f"  export AWS_ENDPOINT_URL={config.endpoint} AWS_ACCESS_KEY_ID=test "
+                f"AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={config.default_region}",
+                flush=True,
+            )
+
+    uv_config = uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        date_header=True,
+        timeout_keep_alive=30,
+    )
+    server = _Server(uv_config, on_ready)
+    try:
+        server.run()
+    finally:
+        app.data_dir.clear_server_info()
+        app.close()
+        app.data_dir.close()
+    if not server.started:
+        return 1
+    if not quiet:
+        print("lenticular stopped", flush=True)
+    return 0

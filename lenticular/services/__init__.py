@@ -1,0 +1,1 @@
+"""One package per AWS service, named after botocore's service name."""
