@@ -1,0 +1,1 @@
+"""AWS request authentication: reading and verifying signatures, and who signed a request."""
