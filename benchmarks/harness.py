@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cpu import busy_seconds, core_busy_pct, core_ticks, idle_check
 from benchmarks.report import console_table, markdown_table, summarize
 from benchmarks.targets import TARGETS, ServerProcess
 from benchmarks.workloads import WORKLOADS, Workload, sign
@@ -34,6 +35,8 @@ from benchmarks.wrk import INSTALL_HINT, WrkError, WrkSettings, find_wrk, run_wr
 
 HOST = "127.0.0.1"  # loopback only
 RESULTS_DIR = Path(__file__).parent / "results"
+BUSY_MACHINE_PCT = 10.0  # idle-machine CPU share above which results are flagged as disturbed
+DISTURBED_OTHER_PCT = 35.0  # per-run CPU charged to neither side above which a run is flagged
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,9 +130,9 @@ def measure(
 ) -> dict[str, Any]:
     """One wrk run against `server`, with both sides' CPU use."""
     request = sign(workload, server.host, server.port)
-    cpu_before = server.cpu_seconds()
+    cpu_before, cores_before = server.cpu_seconds(), core_ticks()
     result = run_wrk(wrk, server.url, request, settings)
-    server_cpu_s = server.cpu_seconds() - cpu_before
+    server_cpu_s, cores_after = server.cpu_seconds() - cpu_before, core_ticks()
     r = result.result
     return {
         "target": server.target.name,
@@ -144,6 +147,14 @@ def measure(
         "client_cpu_s": result.client_cpu_s,
         "server_cpu_pct": 100 * server_cpu_s / result.wall_s,
         "client_cpu_pct": 100 * result.client_cpu_s / result.wall_s,
+        # Whole-core busy share, softirq included; None when not pinned.
+        "server_core_busy_pct": core_busy_pct(cores_before, cores_after, server.cpu),
+        "client_core_busy_pct": core_busy_pct(cores_before, cores_after, settings.cpu),
+        # Busy CPU charged to neither side: loopback softirq (~10-15%) plus anything else
+        # running on the machine. Much more than that means the figures are disturbed.
+        "other_cpu_pct": 100
+        * (busy_seconds(cores_before, cores_after) - server_cpu_s - result.client_cpu_s)
+        / result.wall_s,
     }
 
 
@@ -184,6 +195,13 @@ def run(args: argparse.Namespace) -> int:
     )
     server_cpu = None if args.no_pin else args.server_cpu
     started_at = datetime.now(UTC)
+    background = idle_check()
+    if background > BUSY_MACHINE_PCT:
+        print(
+            f"warning: the machine is already {background:.0f}% busy before the benchmark; "
+            "figures will be low and noisy",
+            file=sys.stderr,
+        )
     skipped: dict[str, str] = {}
     runs: list[dict[str, Any]] = []
 
@@ -235,7 +253,8 @@ def run(args: argparse.Namespace) -> int:
                     f"round {round_no}/{args.rounds} {server.target.name:<11} "
                     f"{run_['ops_per_s']:>8.0f} ops/s  p50 {run_['latency_us']['p50'] / 1000:.2f} ms  "
                     f"p99 {run_['latency_us']['p99'] / 1000:.2f} ms  "
-                    f"server {run_['server_cpu_pct']:.0f}%  client {run_['client_cpu_pct']:.0f}%",
+                    f"server {run_['server_cpu_pct']:.0f}%  client {run_['client_cpu_pct']:.0f}%  "
+                    f"other {run_['other_cpu_pct']:.0f}%",
                     file=sys.stderr,
                 )
 
@@ -251,6 +270,12 @@ def run(args: argparse.Namespace) -> int:
     print(console_table(summaries))
     for name, reason in skipped.items():
         print(f"skipped {name}: {reason}")
+    disturbed = [r for r in runs if r["other_cpu_pct"] > DISTURBED_OTHER_PCT]
+    if disturbed:
+        print(
+            f"warning: {len(disturbed)} of {len(runs)} runs saw over {DISTURBED_OTHER_PCT:.0f}% "
+            "of a core busy outside server and wrk (other work on the machine?)"
+        )
     if args.markdown:
         print()
         print(markdown_table(summaries))
@@ -267,6 +292,7 @@ def run(args: argparse.Namespace) -> int:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "wrk": tool_version([wrk, "--version"]),
+            "busy_before_pct": background,
         },
         "started_at": started_at.isoformat(),
         "skipped": skipped,

@@ -6,7 +6,11 @@ reduces and formats them, so a results JSON can be re-rendered later with `summa
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -22,10 +26,12 @@ class TargetSummary:
     p99_ms: float  # median of the per-run 99th percentile latency
     server_cpu_pct: float  # median server CPU, % of one core
     client_cpu_pct: float  # median wrk CPU, % of one core
+    server_core_pct: float | None  # median busy share of the server's core (softirq included)
+    client_core_pct: float | None  # median busy share of wrk's core
     socket_errors: int  # connect + read + write + timeout errors, all runs
     http_errors: int  # responses with status > 399, all runs
     ratio: float | None  # ops_per_s / the baseline's ops_per_s
-    bottleneck: str  # "server", "client" or "neither" (by the CPU medians)
+    bottleneck: str  # "server", "client", "contended" or "neither" (by the CPU medians)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,6 +48,8 @@ def summarize(runs: list[dict[str, Any]]) -> list[TargetSummary]:
     for name, rs in by_target.items():
         server = median(r["server_cpu_pct"] for r in rs)
         client = median(r["client_cpu_pct"] for r in rs)
+        server_core = _median_or_none([r.get("server_core_busy_pct") for r in rs])
+        client_core = _median_or_none([r.get("client_core_busy_pct") for r in rs])
         out.append(
             TargetSummary(
                 target=name,
@@ -51,23 +59,39 @@ def summarize(runs: list[dict[str, Any]]) -> list[TargetSummary]:
                 p99_ms=median(r["latency_us"]["p99"] for r in rs) / 1000,
                 server_cpu_pct=server,
                 client_cpu_pct=client,
+                server_core_pct=server_core,
+                client_core_pct=client_core,
                 socket_errors=sum(
                     sum(v for k, v in r["errors"].items() if k != "status") for r in rs
                 ),
                 http_errors=sum(r["errors"]["status"] for r in rs),
                 ratio=medians[name] / base if base else None,
-                bottleneck=_bottleneck(server, client),
+                bottleneck=_bottleneck(server, client, server_core, client_core),
             )
         )
     return out
 
 
-def _bottleneck(server_pct: float, client_pct: float) -> str:
-    # Each side has one core; the one near 100% is what limits throughput.
-    if server_pct >= 90 and server_pct >= client_pct:
-        return "server"
-    if client_pct >= 90:
-        return "client"
+def _median_or_none(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return median(present) if present else None
+
+
+def _bottleneck(
+    server_pct: float, client_pct: float, server_core: float | None, client_core: float | None
+) -> str:
+    """Which side limited throughput: the one whose core is (nearly) saturated.
+
+    A saturated core whose process shows little CPU is "contended": something else
+    (another job on the machine) was using it, so the run says little about either side.
+    """
+    for side, proc_pct, core_pct in (
+        ("server", server_pct, server_core),
+        ("client", client_pct, client_core),
+    ):
+        busy = proc_pct if core_pct is None else core_pct
+        if busy >= 90:
+            return side if proc_pct >= 70 else "contended"
     return "neither"
 
 
@@ -75,18 +99,24 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
 def console_table(summaries: list[TargetSummary]) -> str:
     """A fixed-width table for the terminal."""
     header = (
         f"{'target':<12} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU%':>9} "
-        f"{'cli CPU%':>9} {'errors':>7} {'non-2xx':>8} {'ratio':>6}  bottleneck"
+        f"{'cli CPU%':>9} {'srv core%':>10} {'cli core%':>10} {'errors':>7} {'>399':>6} "
+        f"{'ratio':>6}  bottleneck"
     )
     lines = [header, "-" * len(header)]
     for s in summaries:
         lines.append(
             f"{s.target:<12} {s.ops_per_s:>9.0f} {s.p50_ms:>8.2f} {s.p99_ms:>8.2f} "
-            f"{s.server_cpu_pct:>9.0f} {s.client_cpu_pct:>9.0f} {s.socket_errors:>7} "
-            f"{s.http_errors:>8} {_ratio(s.ratio):>6}  {s.bottleneck}"
+            f"{s.server_cpu_pct:>9.0f} {s.client_cpu_pct:>9.0f} {_pct(s.server_core_pct):>10} "
+            f"{_pct(s.client_core_pct):>10} {s.socket_errors:>7} {s.http_errors:>6} "
+            f"{_ratio(s.ratio):>6}  {s.bottleneck}"
         )
     return "\n".join(lines)
 
@@ -104,3 +134,18 @@ def markdown_table(summaries: list[TargetSummary]) -> str:
             f"| {s.server_cpu_pct:.0f} | {s.client_cpu_pct:.0f} | {_ratio(s.ratio)} |"
         )
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Re-render a results JSON: `python -m benchmarks.report FILE [--markdown]`."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=main.__doc__)
+    parser.add_argument("results", type=Path, help="a JSON file written by the harness")
+    parser.add_argument("--markdown", action="store_true", help="print the README table")
+    args = parser.parse_args(argv)
+    summaries = summarize(json.loads(args.results.read_text())["runs"])
+    print(markdown_table(summaries) if args.markdown else console_table(summaries))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

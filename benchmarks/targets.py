@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from benchmarks.cpu import process_tree_cpu_seconds
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 CommandBuilder = Callable[[str, int, Path], list[str]]
 
@@ -89,33 +90,6 @@ def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
-
-
-def process_tree_cpu_seconds(root: int) -> float:
-    """User + sys CPU seconds of `root` and its live descendants (and reaped children)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                raw = f.read().decode(errors="replace")
-        except OSError:
-            continue  # exited while we looked
-        # Fields after the parenthesised command name; see proc(5).
-        fields = raw[raw.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
-        times[pid] = (utime + stime + cutime + cstime) / CLOCK_TICKS
-    tree = {root}
-    for _ in range(64):  # deep enough for any launcher chain
-        grown = tree | {pid for pid, ppid in parents.items() if ppid in tree}
-        if grown == tree:
-            break
-        tree = grown
-    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 class ServerProcess:

@@ -21,6 +21,7 @@ from lenticular.aws import sigv4
 from lenticular.aws.accounts import AccountDirectory
 from lenticular.config import Config
 from lenticular.context import RequestContext
+from lenticular.edge.dataplane import default_router
 from lenticular.edge.services import service_for
 from lenticular.errors import InternalFailure, NotImplementedOperation, ServiceError
 from lenticular.protocol.codec import codec_for
@@ -46,9 +47,10 @@ class Lenticular:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.data_dir = DataDir(config.data_dir)
-        self.accounts = AccountDirectory.from_env()
+        self.accounts = AccountDirectory.from_environment()
         self.services = ServiceRegistry(self.data_dir, self.accounts, config)
         self.accounts.add_resolver(self.services.resolve_temporary_credentials)
+        self.dataplane = default_router()
         self.started_at = time.monotonic()
 
     # -- ASGI ------------------------------------------------------------------------
@@ -83,6 +85,10 @@ class Lenticular:
     async def handle(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(INTERNAL_PREFIX):
             return self.handle_internal(request)
+        endpoint = self.dataplane.match(request)
+        if endpoint is not None:
+            handler, match = endpoint
+            return await handler(self, request, match)
         return await self.handle_aws(request)
 
     def handle_internal(self, request: HttpRequest) -> HttpResponse:
@@ -149,7 +155,7 @@ class Lenticular:
             credential,
             strict=self.config.verify_signatures,
             now=datetime.now(UTC),
-            service=ctx.service,
+            protocol=ctx.codec.name if ctx.codec is not None else None,
         )
         ctx.identity = identity
         ctx.account_id = identity.account_id

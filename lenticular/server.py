@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 import time
 from typing import Any
 
@@ -14,10 +17,24 @@ from lenticular.config import Config
 from lenticular.state.datadir import DataDirBusy
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_ready: Any) -> None:
         super().__init__(config)
         self._on_ready = on_ready
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # Like uvicorn's, but a signal that asked us to stop is not re-raised after the
+        # graceful shutdown: Ctrl-C and SIGTERM end `lenticular up` with status 0.
+        handlers = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets=sockets)
@@ -62,7 +79,7 @@ def serve(config: Config, *, started_at: float | None = None, quiet: bool = Fals
         port=config.port,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
         lifespan="on",
         access_log=False,
         log_level="warning",

@@ -48,7 +48,7 @@ def test_query_unknown_action(lenticular_server):
 def test_query_missing_required_member(lenticular_server):
     resp = send(
         lenticular_server.endpoint, "POST", "/", service="sts",
-        body=b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=s", headers=FORM,
+        body=b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=session", headers=FORM,
     )  # fmt: skip
     assert resp.status == 400
     assert b"<Code>ValidationError</Code>" in resp.body
@@ -84,10 +84,13 @@ def test_json_malformed_body(lenticular_server):
 def test_json_validation_error_shape(aws_client):
     ddb = aws_client("dynamodb")
     with pytest.raises(ClientError) as err:
-        ddb.describe_table(TableName="ab")  # min length 1.. 3 for table names
+        ddb.list_tables(Limit=500)  # botocore checks minimums only; the server checks the rest
     error = err.value.response["Error"]
     assert error["Code"] == "ValidationException"
-    assert "at 'tableName' failed to satisfy constraint" in error["Message"]
+    assert error["Message"] == (
+        "1 validation error detected: Value '500' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 100"
+    )
 
 
 # -- rest-json (Lambda), rest-xml (S3), cbor (CloudWatch): not served yet, honestly --------

@@ -19,7 +19,7 @@ import binascii
 import calendar
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote_plus
@@ -390,12 +390,12 @@ def parse_timestamp(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         try:
-            return datetime.fromtimestamp(float(text), timezone.utc)
+            return datetime.fromtimestamp(float(text), UTC)
         except (ValueError, OverflowError, OSError):
             return None
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 # -- encoders (response side) -----------------------------------------------------------
@@ -426,19 +426,32 @@ def _struct_body(shape: Shape, memo: dict[str, Encoder]) -> Encoder:
     """Appends a structure's members (not its own element), in model order."""
     if shape.name in memo:
         return memo[shape.name]
-    members: list[tuple[str, str, Encoder]] = []
+    # (name, wire tag, encoder, "<Tag>", "</Tag>"); strings are written inline (hot path).
+    members: list[tuple[str, str, Encoder | None, str, str]] = []
 
     def body(out: list[str], tag: str, value: Any) -> None:
         if not isinstance(value, dict):
             return
-        for name, wire, encode in members:
+        for name, wire, encode, open_tag, close_tag in members:
             item = value.get(name)
-            if item is not None:
-                encode(out, wire, item)
+            if item is None:
+                continue
+            if encode is None and item.__class__ is str:
+                out.append(
+                    open_tag
+                    + (item.translate(_ESCAPES) if _NEEDS_ESCAPE(item) else item)
+                    + close_tag
+                )
+            else:
+                (encode or _encode_text)(out, wire, item)
 
     memo[shape.name] = body
     for name, member in shape.members.items():
-        members.append((name, _wire_name(name, member), _encoder(member, memo)))
+        wire = _wire_name(name, member)
+        encode = _encoder(member, memo)
+        members.append(
+            (name, wire, None if encode is _encode_text else encode, f"<{wire}>", f"</{wire}>")
+        )
     return body
 
 
@@ -543,11 +556,11 @@ def format_timestamp(value: Any, fmt: str = "iso8601") -> str:
         value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
         epoch = calendar.timegm(value.timetuple()) + value.microsecond / 1e6
     else:
         epoch = float(value)
-        value = datetime.fromtimestamp(epoch, timezone.utc)
+        value = datetime.fromtimestamp(epoch, UTC)
     if fmt == "unixTimestamp":
         return str(int(epoch)) if epoch == int(epoch) else repr(round(epoch, 3))
     if fmt == "rfc822":
@@ -557,9 +570,7 @@ def format_timestamp(value: Any, fmt: str = "iso8601") -> str:
 
 # Text content escaping. `\r` is written as a reference, or XML parsers turn it into `\n`.
 _NEEDS_ESCAPE = re.compile(r'[&<>"\r]').search
-_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;"}
-)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;"})
 
 
 def _escape(text: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import orjson
 from botocore.model import OperationModel, Shape
 
+from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpRequest
 
 Convert = Callable[[str], Any]
@@ -240,6 +241,62 @@ def split_header_list(text: str) -> list[str]:
 # -- requests ---------------------------------------------------------------------------
 
 
+def is_aws_chunked(headers: dict[str, str]) -> bool:
+    """Whether the body is in SigV4 streaming (`aws-chunked`) framing."""
+    return "aws-chunked" in headers.get("content-encoding", "") or headers.get(
+        "x-amz-content-sha256", ""
+    ).startswith("STREAMING-")
+
+
+def decode_aws_chunked(body: bytes) -> tuple[bytes, dict[str, str]]:
+    """The payload and trailing headers of an `aws-chunked` body.
+
+    Each chunk is `hex-size[;chunk-signature=...]\r\n data \r\n`; a zero-size chunk ends
+    the data and may be followed by trailers (`x-amz-checksum-crc32:...`). Chunk signatures
+    are the signature layer's business and are not checked here.
+    See https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+    """
+    out = bytearray()
+    pos = 0
+    while True:
+        eol = body.find(b"\r\n", pos)
+        if eol < 0:
+            raise ServiceError("The request body terminated unexpectedly", code="IncompleteBody")
+        size_text = body[pos:eol].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ServiceError("Invalid aws-chunked body framing", code="IncompleteBody") from None
+        pos = eol + 2
+        if size == 0:
+            break
+        if pos + size > len(body):
+            raise ServiceError("The request body terminated unexpectedly", code="IncompleteBody")
+        out += body[pos : pos + size]
+        pos += size
+        if body[pos : pos + 2] == b"\r\n":
+            pos += 2
+    trailers: dict[str, str] = {}
+    for line in body[pos:].split(b"\r\n"):
+        name, sep, value = line.partition(b":")
+        if sep and name.strip():
+            trailers[name.strip().decode("latin-1").lower()] = value.strip().decode("latin-1")
+    return bytes(out), trailers
+
+
+def _unchunk(request: HttpRequest) -> tuple[bytes, dict[str, str]]:
+    body, trailers = decode_aws_chunked(request.body)
+    headers = dict(request.headers)
+    headers.update(trailers)
+    codings = [c.strip() for c in headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "aws-chunked"]
+    if codings:
+        headers["content-encoding"] = ",".join(codings)
+    else:
+        headers.pop("content-encoding", None)
+    return body, headers
+
+
 class InputBinding:
     """Compiled reader of one operation's request into its input dict."""
 
@@ -254,6 +311,7 @@ class InputBinding:
         self.host_labels: tuple[re.Pattern[str], list[str]] | None = None
         self.payload: str | None = None
         self.payload_kind = ""  # "bytes", "text" or "body"
+        self.payload_always = False  # streaming payloads are present even when empty
         self.body: Callable[[bytes], Any] | None = None
         shape = operation.input_shape
         if shape is None:
@@ -294,6 +352,7 @@ class InputBinding:
         if payload is not None:
             self.payload = payload
             member = shape.members[payload]
+            self.payload_always = bool(member.serialization.get("streaming"))
             if member.type_name == "blob":
                 self.payload_kind = "bytes"
             elif member.type_name == "string":
@@ -306,23 +365,28 @@ class InputBinding:
 
     def parse(self, request: HttpRequest, uri_params: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.body is not None and request.body:
+        raw = request.body
+        headers = request.headers
+        if self.payload_kind in ("bytes", "text") and raw and is_aws_chunked(headers):
+            raw, headers = _unchunk(request)
+        if self.body is not None and raw:
             if self.payload is None:
-                parsed = self.body(request.body)
+                parsed = self.body(raw)
                 if isinstance(parsed, dict):
                     out.update(parsed)
             else:
-                out[self.payload] = self.body(request.body)
-        elif self.payload_kind == "bytes":
-            out[self.payload] = request.body  # type: ignore[index]
-        elif self.payload_kind == "text" and request.body:
-            out[self.payload] = request.body.decode("utf-8", "replace")  # type: ignore[index]
+                value = self.body(raw)
+                if value != {}:  # clients send `{}` for an absent structure payload
+                    out[self.payload] = value
+        elif self.payload_kind == "bytes" and (raw or self.payload_always):
+            out[self.payload] = raw  # type: ignore[index]
+        elif self.payload_kind == "text" and raw:
+            out[self.payload] = raw.decode("utf-8", "replace")  # type: ignore[index]
         for name, label, conv in self.uri:
             if label in uri_params:
                 out[name] = conv(uri_params[label])
         if self.query or self.query_lists or self.query_maps:
             self._parse_query(request.query, out)
-        headers = request.headers
         for name, header, conv in self.headers:
             value = headers.get(header)
             if value is not None:

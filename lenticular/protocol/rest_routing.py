@@ -104,16 +104,19 @@ def _compile_route(operation: OperationModel) -> tuple[Route, str | None]:
             query.append((key, value if eq else None))
     headers: list[str] = []
     shape = operation.input_shape
-    if shape is not None:
+    if shape is not None and not query:
+        # Without literal query keys, required query members and headers tell apart
+        # operations on one path: ListParts needs `uploadId`, CopyObject
+        # `x-amz-copy-source`. With them (GetObjectAttributes' `?attributes`), the literal
+        # keys suffice, and a client may omit a required header it has no value for.
         required = set(shape.required_members)
         for member_name, member in shape.members.items():
             if member_name not in required:
                 continue
             location = member.serialization.get("location")
             key = member.serialization.get("name", member_name)
-            if location == "querystring" and member.type_name != "map":
-                if all(k != key for k, _ in query):
-                    query.append((key, None))
+            if location == "querystring" and member.type_name not in ("map", "list"):
+                query.append((key, None))
             elif location == "header":
                 headers.append(key.lower())
 

@@ -146,16 +146,17 @@ class _Builder:
             for name, m in shape.members.items()
             if name in shape.required_members
         }
-        optional = (
-            {}
-            if deep
-            else {
-                name: self.value(m, Position.BODY, inner)
-                for name, m in shape.members.items()
-                if name not in shape.required_members
-            }
-        )
-        return st.fixed_dictionaries(required, optional=optional)
+        optional = {
+            name: self.value(m, Position.BODY, inner)
+            for name, m in shape.members.items()
+            if name not in shape.required_members
+            and (not deep or m.type_name not in ("structure", "list", "map"))
+        }
+        if required or not optional or self.protocol != "query":
+            return st.fixed_dictionaries(required, optional={} if deep else optional)
+        # The query protocol writes nothing for an empty structure, so a list of them
+        # would lose its items: always fill at least one member.
+        return st.fixed_dictionaries({}, optional=optional).filter(bool)
 
     def list(self, shape: ListShape, position: str, stack: tuple[str, ...]) -> st.SearchStrategy[Any]:
         lo = int(shape.metadata.get("min", 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -19,6 +20,7 @@ from botocore.awsrequest import AWSPreparedRequest, create_request_object, prepa
 from botocore.compat import HTTPHeaders
 from botocore.model import OperationModel, Shape
 from botocore.parsers import create_parser
+from botocore.response import StreamingBody
 from botocore.serialize import create_serializer
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
@@ -54,8 +56,19 @@ def to_http_request(prepared: AWSPreparedRequest) -> HttpRequest:
     )
 
 
-def client_parse(protocol: str, shape: Shape | None, response: HttpResponse, *, head: bool = False) -> dict[str, Any]:
-    """What botocore's parser makes of `response` (the body dropped for HEAD, as HTTP does)."""
+def client_parse(
+    protocol: str,
+    shape: Shape | None,
+    response: HttpResponse,
+    *,
+    head: bool = False,
+    streaming: bool = False,
+) -> dict[str, Any]:
+    """What botocore's parser makes of `response` (the body dropped for HEAD, as HTTP does).
+
+    `streaming`: the operation has a blob payload, which botocore hands over as a
+    `StreamingBody`; it is read back to bytes here.
+    """
     headers = HTTPHeaders()
     for name, value in response.headers:
         headers[name] = value
@@ -64,16 +77,20 @@ def client_parse(protocol: str, shape: Shape | None, response: HttpResponse, *, 
         body = _drain(response.stream)
     if head:
         body = b""
+    wire_body: Any = StreamingBody(io.BytesIO(body), len(body)) if streaming else body
     parsed = create_parser(protocol).parse(
         {
             "status_code": response.status,
             "headers": headers,
-            "body": body,
+            "body": wire_body,
             "context": {"operation_name": ""},
         },
         shape,
     )
     parsed.pop("ResponseMetadata", None)
+    for key, value in list(parsed.items()):
+        if isinstance(value, StreamingBody):
+            parsed[key] = value.read()
     return parsed
 
 

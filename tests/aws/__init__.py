@@ -1,0 +1,1 @@
+"""Tests of lenticular.aws: signatures and accounts."""
