@@ -8,13 +8,16 @@ takes: signature scope -> service -> protocol -> operation -> account/region/sig
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import time
 import uuid
 from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from botocore.model import ServiceModel
 
 from lenticular import __version__
 from lenticular.aws import sigv4
@@ -24,9 +27,9 @@ from lenticular.context import RequestContext
 from lenticular.edge.dataplane import default_router
 from lenticular.edge.services import service_for
 from lenticular.errors import InternalFailure, NotImplementedOperation, ServiceError
-from lenticular.protocol.codec import codec_for
+from lenticular.protocol.codec import Codec, codec_for
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.protocol.model import service_model
+from lenticular.protocol.model import protocols, service_model
 from lenticular.protocol.validate import validate, validation_error_code
 from lenticular.services.registry import ServiceRegistry, method_name
 from lenticular.state.datadir import DataDir
@@ -34,6 +37,31 @@ from lenticular.state.datadir import DataDir
 log = logging.getLogger("lenticular")
 
 INTERNAL_PREFIX = "/_lenticular/"
+
+
+@dataclass(slots=True, frozen=True)
+class ServiceWire:
+    """What the edge needs of one service, computed on its first request."""
+
+    model: ServiceModel  # botocore's model, patched
+    codec: Codec | None  # its protocol; None when the request picks one of several
+    validation_code: str  # the error code it uses for invalid input
+
+
+class RequestIds:
+    """AWS-style request ids (uuid-shaped) without the cost of uuid4 on every request:
+    a random per-process prefix and a counter."""
+
+    def __init__(self) -> None:
+        raw = uuid.uuid4().hex
+        self._prefix = f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-"
+        self._counter = itertools.count(int(raw[20:], 16) & 0xFFFFFFFFFFF)
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+_NO_REQUEST = HttpRequest("GET", "/", "/", "", {}, b"", "")
 
 
 class MissingAuthenticationToken(ServiceError):
@@ -51,6 +79,9 @@ class Lenticular:
         self.services = ServiceRegistry(self.data_dir, self.accounts, config)
         self.accounts.add_resolver(self.services.resolve_temporary_credentials)
         self.dataplane = default_router()
+        self._wires: dict[str, ServiceWire] = {}  # service -> its model, codec, error code
+        self._handlers: dict[Any, tuple[Any, bool]] = {}  # operation -> (method, is async)
+        self._request_ids = RequestIds()
         self.started_at = time.monotonic()
 
     # -- ASGI ------------------------------------------------------------------------
@@ -109,7 +140,7 @@ class Lenticular:
     # -- the AWS API request path ------------------------------------------------------
 
     async def handle_aws(self, request: HttpRequest) -> HttpResponse:
-        ctx = RequestContext(request=request, request_id=str(uuid.uuid4()))
+        ctx = RequestContext(request=request, request_id=self._request_ids.next())
         started = time.perf_counter()
         try:
             credential = sigv4.parse_credential(request)  # 1. signature scope
@@ -118,12 +149,13 @@ class Lenticular:
             if service is None:
                 raise MissingAuthenticationToken("Missing Authentication Token")
             ctx.service = service
-            ctx.service_model = service_model(service)
-            ctx.codec = codec_for(ctx.service_model, request)  # 3. protocol
-            ctx.operation, uri_params = ctx.codec.find_operation(ctx.service_model, request)  # 4.
+            wire = self.wire_for(service)
+            ctx.service_model = wire.model
+            ctx.codec = wire.codec or codec_for(wire.model, request)  # 3. protocol
+            ctx.operation, uri_params = ctx.codec.find_operation(wire.model, request)  # 4. operation
             self.authenticate(ctx, credential)  # 5. account, region, signature
             params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
-            validate(ctx.operation, params, code=validation_error_code(ctx.service_model))  # 7.
+            validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
             ctx.params = params
             result = await self.dispatch(ctx)  # 8. dispatch
             response = ctx.codec.serialize(ctx.operation, result, ctx.request_id)  # 9.
@@ -160,15 +192,32 @@ class Lenticular:
         ctx.identity = identity
         ctx.account_id = identity.account_id
 
+    def wire_for(self, service: str) -> ServiceWire:
+        wire = self._wires.get(service)
+        if wire is None:
+            model = service_model(service)
+            single = len(protocols(model)) == 1
+            wire = ServiceWire(
+                model=model,
+                codec=codec_for(model, _NO_REQUEST) if single else None,
+                validation_code=validation_error_code(model),
+            )
+            self._wires[service] = wire
+        return wire
+
     async def dispatch(self, ctx: RequestContext) -> dict[str, Any]:
-        assert ctx.operation is not None
-        provider = self.services.get(ctx.service)
-        handler = getattr(provider, method_name(ctx.operation.name), None) if provider else None
+        operation = ctx.operation
+        assert operation is not None
+        entry = self._handlers.get(operation)
+        if entry is None:
+            provider = self.services.get(ctx.service)
+            handler = getattr(provider, method_name(operation.name), None) if provider else None
+            entry = (handler, inspect.iscoroutinefunction(handler))
+            self._handlers[operation] = entry
+        handler, is_async = entry
         if handler is None:
-            raise NotImplementedOperation(ctx.service, ctx.operation.name)
-        result = handler(ctx, ctx.params)
-        if inspect.isawaitable(result):
-            result = await result
+            raise NotImplementedOperation(ctx.service, operation.name)
+        result = await handler(ctx, ctx.params) if is_async else handler(ctx, ctx.params)
         return result or {}
 
     def error_response(self, ctx: RequestContext, error: ServiceError) -> HttpResponse:

@@ -5,10 +5,9 @@ signing scheme (SigV4 header or presigned query, SigV4a, S3's SigV2) and returns
 credential scope, which names the access key, region and service. It does string
 slicing only, so it costs a microsecond or two.
 
-`verify` recomputes the signature the way AWS documents it:
+`verify` checks the request time and scope, then recomputes the signature over the
+canonical request (`canonical.py`) the way AWS documents it:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
-S3 differs from every other service in two places: the canonical URI is the path as sent
-(no normalisation, encoded once), and presigned URLs sign `UNSIGNED-PAYLOAD`.
 SigV2 (S3 only) lives in `sigv2.py`; SigV4a signatures (ECDSA) are read but not checked.
 """
 
@@ -22,9 +21,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_tz
 from functools import lru_cache
 from typing import NoReturn
-from urllib.parse import quote, unquote, unquote_plus
 
 from lenticular.aws import errors
+from lenticular.aws.canonical import auth_parameters, canonical_requests, payload_hash
 from lenticular.aws.errors import S3_SERVICES, dialect_for
 from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpRequest
@@ -35,8 +34,6 @@ SIGV2 = "AWS"  # S3's HMAC-SHA1 scheme ("AWS AKID:signature")
 
 MAX_SKEW_SECONDS = 15 * 60  # S3 allows 15 minutes; so do we, for every service
 MAX_PRESIGN_SECONDS = 604800  # a week, SigV4's upper bound for X-Amz-Expires
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 
 @dataclass(slots=True)
@@ -222,32 +219,8 @@ _V4_QUERY_PARAMETERS = (
 )
 
 
-def _auth_parameters(query_string: str) -> dict[str, str]:
-    """The decoded X-Amz-* parameters of a query string (first of each), skipping the rest.
-
-    Cheaper than decoding the whole query: operation parameters stay untouched.
-    """
-    found: dict[str, str] = {}
-    for piece in query_string.split("&"):
-        if piece[:6] == "X-Amz-":
-            name, _, value = piece.partition("=")
-            if name not in found:
-                found[name] = _decode_parameter(value)
-    return found
-
-
-def _decode_parameter(value: str) -> str:
-    if "%" not in value and "+" not in value:
-        return value
-    # The credential scope's slashes and SignedHeaders' semicolons are the usual escapes.
-    fast = value.replace("%2F", "/").replace("%3B", ";")
-    if "%" not in fast and "+" not in fast:
-        return fast
-    return unquote_plus(value)
-
-
 def _parse_v4_query(request: HttpRequest) -> Credential:
-    query = _auth_parameters(request.query_string)
+    query = auth_parameters(request.query_string)
     algorithm = query.get("X-Amz-Algorithm", "")
     scope = query.get("X-Amz-Credential", "").split("/")
     expected_parts = 4 if algorithm == SIGV4A else 5
@@ -355,10 +328,10 @@ def verify(
     if credential.algorithm == SIGV4A:
         return  # ECDSA verification needs an elliptic-curve library; not checked (yet)
     s3 = credential.service in S3_SERVICES
-    payload = _payload_hash(request, credential, s3)
+    payload = payload_hash(request, credential, s3)
     string_to_sign = ""
     canonical = ""
-    for canonical in _canonical_requests(request, credential, payload, s3):
+    for canonical in canonical_requests(request, credential, payload, s3):
         string_to_sign = _string_to_sign(credential, timestamp, canonical)
         key = signing_key(secret_key, credential.date, credential.region, credential.service)
         expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
@@ -536,108 +509,3 @@ def _presign_expiry(value: str, dialect: str) -> int:
             "X-Amz-Expires must be less than 604800 seconds",
         )
     return expires
-
-
-# --- the canonical request -------------------------------------------------------------
-
-
-def _payload_hash(request: HttpRequest, credential: Credential, s3: bool) -> str:
-    declared = request.headers.get("x-amz-content-sha256")
-    if declared is not None:
-        return declared  # a hash, UNSIGNED-PAYLOAD or a STREAMING-* marker, signed as sent
-    if credential.presigned:
-        if "X-Amz-Content-Sha256=" in request.query_string:
-            return _auth_parameters(request.query_string)["X-Amz-Content-Sha256"]
-        if s3:
-            return UNSIGNED_PAYLOAD
-    return hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256
-
-
-def _canonical_requests(request: HttpRequest, credential: Credential, payload: str, s3: bool):
-    """The canonical request, then the variants other signers produce from odd URLs.
-
-    The first is what AWS's SDKs sign; the variants (path re-encoded, query signed as
-    sent) are only tried when it fails, so a well-behaved request pays for one.
-    """
-    headers = _canonical_headers(request, credential.signed_headers)
-    tail = f"{headers}\n\n{credential.signed_headers}\n{payload}"
-    drop = "X-Amz-Signature" if credential.presigned else None
-    paths = _canonical_paths(request.raw_path, s3)
-    queries = [_canonical_query(request.query_string, drop, unquote_plus)]
-    first = f"{request.method}\n{paths[0]}\n{queries[0]}\n{tail}"
-    yield first
-    queries.append(_canonical_query(request.query_string, drop, None))
-    queries.append(_canonical_query(request.query_string, drop, unquote))
-    seen = {first}
-    for path in paths:
-        for query in queries:
-            candidate = f"{request.method}\n{path}\n{query}\n{tail}"
-            if candidate not in seen:
-                seen.add(candidate)
-                yield candidate
-
-
-def _canonical_paths(raw_path: str, s3: bool) -> list[str]:
-    raw_path = raw_path or "/"
-    if s3:
-        # S3 signs the path as sent, encoded once; a client that left characters
-        # unencoded still signed the encoded form.
-        # Some signers sign an empty path for the root, which HTTP sends as "/".
-        paths = [raw_path, quote(unquote(raw_path), safe="/~")]
-        return paths + [""] if raw_path == "/" else paths
-    # Everyone else: dot segments and empty segments removed, then encoded again.
-    return [quote(_remove_dot_segments(raw_path), safe="/~")]
-
-
-def _remove_dot_segments(path: str) -> str:
-    if "//" not in path and "/." not in path:
-        return path
-    out: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if out:
-                out.pop()
-        elif segment and segment != ".":
-            out.append(segment)
-    joined = "/" + "/".join(out)
-    if path.endswith("/") and out:
-        joined += "/"
-    return joined
-
-
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-
-
-def _canonical_query(query_string: str, drop: str | None, decode) -> str:
-    """Pairs sorted by encoded name then value, each encoded as AWS's URI-encode does.
-
-    `decode` is how to read the sent form before re-encoding (None: keep it as sent).
-    """
-    if not query_string:
-        return ""
-    pairs = []
-    for piece in query_string.split("&"):
-        if not piece:
-            continue
-        name, _, value = piece.partition("=")
-        if name == drop:
-            continue
-        if decode is not None:
-            if not _UNRESERVED.issuperset(name):
-                name = quote(decode(name), safe="-_.~")
-            if not _UNRESERVED.issuperset(value):
-                value = quote(decode(value), safe="-_.~")
-        pairs.append((name, value))
-    pairs.sort()
-    return "&".join([f"{name}={value}" for name, value in pairs])
-
-
-def _canonical_headers(request: HttpRequest, signed_headers: str) -> str:
-    headers = request.headers
-    lines = []
-    for name in signed_headers.split(";"):
-        value = headers.get(name)
-        if value is None:
-            value = request.host if name == "host" else ""
-        lines.append(f"{name}:{' '.join(value.split())}")
-    return "\n".join(lines)

@@ -312,6 +312,7 @@ class InputBinding:
         self.payload: str | None = None
         self.payload_kind = ""  # "bytes", "text" or "body"
         self.payload_always = False  # streaming payloads are present even when empty
+        self.payload_required = False
         self.body: Callable[[bytes], Any] | None = None
         shape = operation.input_shape
         if shape is None:
@@ -353,6 +354,7 @@ class InputBinding:
             self.payload = payload
             member = shape.members[payload]
             self.payload_always = bool(member.serialization.get("streaming"))
+            self.payload_required = payload in shape.required_members
             if member.type_name == "blob":
                 self.payload_kind = "bytes"
             elif member.type_name == "string":
@@ -376,7 +378,9 @@ class InputBinding:
                     out.update(parsed)
             else:
                 value = self.body(raw)
-                if value != {}:  # clients send `{}` for an absent structure payload
+                # Clients send `{}` for an absent structure payload; a required one is
+                # present, only empty.
+                if value != {} or self.payload_required:
                     out[self.payload] = value
         elif self.payload_kind == "bytes" and (raw or self.payload_always):
             out[self.payload] = raw  # type: ignore[index]

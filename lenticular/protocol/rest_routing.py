@@ -104,11 +104,12 @@ def _compile_route(operation: OperationModel) -> tuple[Route, str | None]:
             query.append((key, value if eq else None))
     headers: list[str] = []
     shape = operation.input_shape
-    if shape is not None and not query:
-        # Without literal query keys, required query members and headers tell apart
-        # operations on one path: ListParts needs `uploadId`, CopyObject
-        # `x-amz-copy-source`. With them (GetObjectAttributes' `?attributes`), the literal
-        # keys suffice, and a client may omit a required header it has no value for.
+    if shape is not None:
+        # Required query members and headers tell apart operations on one path: ListParts
+        # needs `uploadId`, GetBucketAnalyticsConfiguration `id`, CopyObject
+        # `x-amz-copy-source`. Headers count only where no literal query key discriminates
+        # (GetObjectAttributes' `?attributes`): clients omit a header they have no value for.
+        literal = bool(query)
         required = set(shape.required_members)
         for member_name, member in shape.members.items():
             if member_name not in required:
@@ -116,8 +117,9 @@ def _compile_route(operation: OperationModel) -> tuple[Route, str | None]:
             location = member.serialization.get("location")
             key = member.serialization.get("name", member_name)
             if location == "querystring" and member.type_name not in ("map", "list"):
-                query.append((key, None))
-            elif location == "header":
+                if all(k != key for k, _ in query):
+                    query.append((key, None))
+            elif location == "header" and not literal:
                 headers.append(key.lower())
 
     pattern, labels, literal_segments, greedy = _path_regex(path_part)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 
-from lenticular.aws import sigv4
+from lenticular.aws import canonical, sigv4
 from lenticular.aws.errors import MISMATCH_MESSAGE, S3_MISMATCH_MESSAGE
 from lenticular.aws.sigv4 import parse_credential, verify
 from lenticular.errors import ServiceError
@@ -108,10 +108,10 @@ def now() -> datetime:
 def primary_signature(request: HttpRequest, credential: sigv4.Credential) -> str:
     """The signature of the first canonical request only (no fallback variants)."""
     s3 = credential.service == "s3"
-    payload = sigv4._payload_hash(request, credential, s3)
-    canonical = next(sigv4._canonical_requests(request, credential, payload, s3))
+    payload = canonical.payload_hash(request, credential, s3)
+    first = next(canonical.canonical_requests(request, credential, payload, s3))
     timestamp = sigv4._request_timestamp(request, credential, "json")
-    string_to_sign = sigv4._string_to_sign(credential, timestamp, canonical)
+    string_to_sign = sigv4._string_to_sign(credential, timestamp, first)
     key = sigv4.signing_key(SECRET_KEY, credential.date, credential.region, credential.service)
     return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 

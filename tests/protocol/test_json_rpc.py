@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from botocore.exceptions import ChecksumError, ClientError
+from botocore.model import ServiceModel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -511,3 +512,61 @@ def test_malformed_input_only_ever_raises_service_errors(operation: str, body: b
     except ServiceError:
         return
     assert isinstance(parsed, dict)
+
+
+def test_renamed_members_and_timestamp_formats_follow_the_model() -> None:
+    # No emulated json service uses these traits today; a synthetic model keeps them honest.
+    model = ServiceModel(
+        {
+            "metadata": {
+                "protocol": "json",
+                "jsonVersion": "1.1",
+                "targetPrefix": "Synthetic",
+                "serviceId": "Synthetic",
+                "endpointPrefix": "synthetic",
+                "signatureVersion": "v4",
+                "apiVersion": "2024-01-01",
+            },
+            "operations": {
+                "Echo": {
+                    "name": "Echo",
+                    "http": {"method": "POST", "requestUri": "/"},
+                    "input": {"shape": "Shapes"},
+                    "output": {"shape": "Shapes"},
+                }
+            },
+            "shapes": {
+                "Shapes": {
+                    "type": "structure",
+                    "members": {
+                        "Renamed": {"shape": "Text", "locationName": "wireName"},
+                        "Iso": {"shape": "Time", "timestampFormat": "iso8601"},
+                        "Http": {"shape": "Time", "timestampFormat": "rfc822"},
+                        "Epoch": {"shape": "Time"},
+                    },
+                },
+                "Text": {"type": "string"},
+                "Time": {"type": "timestamp"},
+            },
+        },
+        service_name="synthetic",
+    )
+    op = model.operation_model("Echo")
+    params = {
+        "Renamed": "v",
+        "Iso": CREATED,
+        "Http": CREATED.replace(microsecond=0),
+        "Epoch": CREATED,
+    }
+    request = client_request(op, params, "json")
+    assert orjson.loads(request.body)["wireName"] == "v"
+    codec = JsonCodec()
+    assert codec.parse(op, request, {}) == params
+    response = codec.serialize(op, params, "r")
+    assert orjson.loads(response.body) == {
+        "wireName": "v",
+        "Iso": "2024-03-01T12:30:15.250Z",
+        "Http": "Fri, 01 Mar 2024 12:30:15 GMT",
+        "Epoch": 1709296215.25,
+    }
+    assert client_parse("json", op.output_shape, response) == params

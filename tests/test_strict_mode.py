@@ -1,0 +1,106 @@
+"""`--verify-signatures`: signatures checked against the configured secrets, as AWS does."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lenticular.testing.server import LenticularServer
+from tests.wire_client import send
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    server = LenticularServer(
+        tmp_path_factory.mktemp("strict"),
+        verify_signatures=True,
+        env={"LENTICULAR_CREDENTIALS": "AKIDALICE000000000:alice-secret:111111111111"},
+    )
+    with server:
+        yield server
+
+
+def error_of(call) -> dict:
+    with pytest.raises(ClientError) as err:
+        call()
+    return {**err.value.response["Error"], "Status": err.value.response["ResponseMetadata"]["HTTPStatusCode"]}
+
+
+def test_good_signatures_pass(strict_server):
+    assert strict_server.client("sts").get_caller_identity()["Account"] == "000000000000"
+    alice = strict_server.client(
+        "sts", aws_access_key_id="AKIDALICE000000000", aws_secret_access_key="alice-secret"
+    )
+    assert alice.get_caller_identity()["Account"] == "111111111111"
+
+
+def test_wrong_secret_is_signature_does_not_match(strict_server):
+    sts = strict_server.client("sts", aws_secret_access_key="not-the-secret")
+    error = error_of(sts.get_caller_identity)
+    assert error["Code"] == "SignatureDoesNotMatch"
+    assert error["Status"] == 403
+    assert error["Message"].startswith("The request signature we calculated does not match")
+
+
+def test_unknown_access_key_is_invalid_client_token(strict_server):
+    sts = strict_server.client("sts", aws_access_key_id="AKIDNOBODY00000000")
+    error = error_of(sts.get_caller_identity)
+    assert error["Code"] == "InvalidClientTokenId"
+    assert error["Status"] == 403
+    assert error["Message"] == "The security token included in the request is invalid."
+
+
+def test_json_protocol_rejection_shape(strict_server):
+    ddb = strict_server.client("dynamodb", aws_secret_access_key="wrong")
+    error = error_of(ddb.list_tables)
+    assert error["Code"] == "InvalidSignatureException"
+    assert error["Status"] == 400
+
+
+def test_temporary_credentials_are_accepted_and_checked(strict_server):
+    creds = strict_server.client("sts").assume_role(
+        RoleArn="arn:aws:iam::222222222222:role/strict", RoleSessionName="strict-session"
+    )["Credentials"]
+    good = strict_server.client(
+        "sts",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    assert good.get_caller_identity()["Account"] == "222222222222"
+    no_token = strict_server.client(
+        "sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"]
+    )
+    assert error_of(no_token.get_caller_identity)["Code"] == "InvalidClientTokenId"
+
+
+def test_presigned_url_verified_and_expires(strict_server):
+    sts = strict_server.client("sts")
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        assert b"<Account>000000000000</Account>" in resp.read()
+
+    tampered = url.replace("X-Amz-Expires=60", "X-Amz-Expires=61")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(tampered, timeout=10)
+    assert err.value.code == 403
+    assert b"SignatureDoesNotMatch" in err.value.read()
+
+    short = sts.generate_presigned_url("get_caller_identity", ExpiresIn=1, HttpMethod="GET")
+    time.sleep(2.1)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(short, timeout=10)
+    assert err.value.code == 403
+
+
+def test_unsigned_calls_are_refused_in_strict_mode(strict_server):
+    resp = send(
+        strict_server.endpoint, "POST", "/", service=None,
+        body=b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert resp.status == 403
