@@ -146,6 +146,8 @@ def measure(
         "server_cpu_s": server_cpu_s,
         "client_cpu_s": result.client_cpu_s,
         "server_cpu_pct": 100 * server_cpu_s / result.wall_s,
+        # Requests per second of server CPU: steadier than ops/s when the machine is shared.
+        "ops_per_server_cpu_s": r["requests"] / server_cpu_s if server_cpu_s else None,
         "client_cpu_pct": 100 * result.client_cpu_s / result.wall_s,
         # Whole-core busy share, softirq included; None when not pinned.
         "server_core_busy_pct": core_busy_pct(cores_before, cores_after, server.cpu),
@@ -238,7 +240,10 @@ def run(args: argparse.Namespace) -> int:
             warm = replace(settings, duration_s=args.warmup)
             for server in servers:
                 print(f"warming up {server.target.name} ({args.warmup}s)", file=sys.stderr)
-                measure(server, workload, warm, wrk)
+                try:
+                    measure(server, workload, warm, wrk)
+                except WrkError as exc:
+                    print(f"warm-up of {server.target.name} failed: {exc}", file=sys.stderr)
 
         for round_no in range(1, args.rounds + 1):
             for server in servers:

@@ -26,6 +26,7 @@ class TargetSummary:
     p99_ms: float  # median of the per-run 99th percentile latency
     server_cpu_pct: float  # median server CPU, % of one core
     client_cpu_pct: float  # median wrk CPU, % of one core
+    ops_per_server_cpu_s: float | None  # median requests per server CPU-second
     server_core_pct: float | None  # median busy share of the server's core (softirq included)
     client_core_pct: float | None  # median busy share of wrk's core
     socket_errors: int  # connect + read + write + timeout errors, all runs
@@ -59,6 +60,7 @@ def summarize(runs: list[dict[str, Any]]) -> list[TargetSummary]:
                 p99_ms=median(r["latency_us"]["p99"] for r in rs) / 1000,
                 server_cpu_pct=server,
                 client_cpu_pct=client,
+                ops_per_server_cpu_s=_median_or_none([r.get("ops_per_server_cpu_s") for r in rs]),
                 server_core_pct=server_core,
                 client_core_pct=client_core,
                 socket_errors=sum(
@@ -107,14 +109,15 @@ def console_table(summaries: list[TargetSummary]) -> str:
     """A fixed-width table for the terminal."""
     header = (
         f"{'target':<12} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU%':>9} "
-        f"{'cli CPU%':>9} {'srv core%':>10} {'cli core%':>10} {'errors':>7} {'>399':>6} "
+        f"{'cli CPU%':>9} {'ops/cpu-s':>10} {'srv core%':>10} {'cli core%':>10} {'errors':>7} {'>399':>6} "
         f"{'ratio':>6}  bottleneck"
     )
     lines = [header, "-" * len(header)]
     for s in summaries:
         lines.append(
             f"{s.target:<12} {s.ops_per_s:>9.0f} {s.p50_ms:>8.2f} {s.p99_ms:>8.2f} "
-            f"{s.server_cpu_pct:>9.0f} {s.client_cpu_pct:>9.0f} {_pct(s.server_core_pct):>10} "
+            f"{s.server_cpu_pct:>9.0f} {s.client_cpu_pct:>9.0f} {_pct(s.ops_per_server_cpu_s):>10} "
+            f"{_pct(s.server_core_pct):>10} "
             f"{_pct(s.client_core_pct):>10} {s.socket_errors:>7} {s.http_errors:>6} "
             f"{_ratio(s.ratio):>6}  {s.bottleneck}"
         )

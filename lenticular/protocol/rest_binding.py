@@ -115,8 +115,12 @@ def format_timestamp(value: Any, fmt: str) -> str | int | float:
         return int(seconds) if dt.microsecond == 0 else round(seconds, 3)
     if fmt == "rfc822":
         return format_datetime(dt.astimezone(UTC).replace(tzinfo=UTC), usegmt=True)
-    dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    if dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:"
+        f"{dt.second:02d}.{dt.microsecond // 1000:03d}Z"
+    )
 
 
 def to_bytes(value: Any) -> bytes:
@@ -459,7 +463,9 @@ def _host_prefix_regex(prefix: str) -> tuple[re.Pattern[str], list[str]]:
 class OutputBinding:
     """Compiled writer of an output (or error) dict into status, headers and body."""
 
-    def __init__(self, operation: OperationModel | None, shape: Shape | None, fmt: BodyFormat, root: str) -> None:
+    def __init__(
+        self, operation: OperationModel | None, shape: Shape | None, fmt: BodyFormat, root: str
+    ) -> None:
         self.status = int(operation.http.get("responseCode", 200)) if operation else 200
         self.status_member: str | None = None
         self.headers: list[tuple[str, str, Callable[[Any], str]]] = []

@@ -45,19 +45,20 @@ def _identity(value: Any) -> Any:
 
 
 class JsonBodyFormat:
-    """JSON bodies: per-shape reader/writer closures, compiled once and memoized by shape name."""
+    """JSON bodies of one service: per-shape reader/writer closures, compiled once."""
 
     content_type = "application/json"
 
-    def __init__(self) -> None:
-        self._readers: dict[tuple[str, str], Conv] = {}
-        self._writers: dict[tuple[str, str], Conv] = {}
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._readers: dict[str, Conv] = {}
+        self._writers: dict[str, Conv] = {}
 
     # -- reading ------------------------------------------------------------------------
 
     def reader(self, shape: Shape) -> Callable[[bytes], Any]:
         convert = self._reader(shape)
-        service = shape_service(shape)
+        service = self.service
 
         def read(body: bytes) -> Any:
             try:
@@ -70,7 +71,7 @@ class JsonBodyFormat:
         return read
 
     def _reader(self, shape: Shape) -> Conv:
-        key = (shape_service(shape), _shape_key(shape))
+        key = _shape_key(shape)
         hit = self._readers.get(key)
         if hit is not None:
             return hit
@@ -139,7 +140,7 @@ class JsonBodyFormat:
         return self._writer(shape)(value)
 
     def _writer(self, shape: Shape) -> Conv:
-        key = (shape_service(shape), _shape_key(shape))
+        key = _shape_key(shape)
         hit = self._writers.get(key)
         if hit is not None:
             return hit
@@ -187,11 +188,6 @@ class JsonBodyFormat:
         return ""
 
 
-def shape_service(shape: Shape) -> str:
-    resolver = getattr(shape, "_shape_resolver", None)
-    return str(id(resolver))
-
-
 def _shape_key(shape: Shape) -> str:
     # Members of the same shape may differ by member-level traits (timestampFormat,
     # locationName on nested members is handled by the parent); include them in the key.
@@ -211,8 +207,17 @@ class RestJsonCodec(Codec):
     name = "rest-json"
 
     def __init__(self) -> None:
-        self.format = JsonBodyFormat()
+        self._formats: dict[str, tuple[ServiceModel, JsonBodyFormat]] = {}
         self._errors: dict[tuple[str, str], OutputBinding | None] = {}
+
+    def format_for(self, service: ServiceModel) -> JsonBodyFormat:
+        """The body format of `service` (its compiled shapes)."""
+        hit = self._formats.get(service.service_name)
+        if hit is None or hit[0] is not service:
+            hit = (service, JsonBodyFormat(service.service_name))
+            self._formats[service.service_name] = hit
+            self._errors = {k: v for k, v in self._errors.items() if k[0] != service.service_name}
+        return hit[1]
 
     def find_operation(
         self, service: ServiceModel, request: HttpRequest
@@ -222,12 +227,14 @@ class RestJsonCodec(Codec):
     def parse(
         self, operation: OperationModel, request: HttpRequest, uri_params: dict[str, str]
     ) -> dict[str, Any]:
-        return input_binding(operation, self.format).parse(request, uri_params)
+        fmt = self.format_for(operation.service_model)
+        return input_binding(operation, fmt).parse(request, uri_params)
 
     def serialize(
         self, operation: OperationModel, result: dict[str, Any], request_id: str
     ) -> HttpResponse:
-        status, headers, body, stream = output_binding(operation, self.format).write(result)
+        fmt = self.format_for(operation.service_model)
+        status, headers, body, stream = output_binding(operation, fmt).write(result)
         headers.append(("x-amzn-RequestId", request_id))
         return HttpResponse(status=status, headers=headers, body=body, stream=stream)
 
@@ -263,13 +270,14 @@ class RestJsonCodec(Codec):
         )
 
     def _error_binding(self, service: ServiceModel, code: str) -> OutputBinding | None:
+        self.format_for(service)  # drops bindings of a replaced model
         key = (service.service_name, code)
         if key not in self._errors:
             binding = None
             if code in service.shape_names:
                 shape = service.shape_for(code)
                 if shape.type_name == "structure" and shape.metadata.get("exception"):
-                    binding = OutputBinding(None, shape, self.format, code)
+                    binding = OutputBinding(None, shape, self.format_for(service), code)
             self._errors[key] = binding
         return self._errors[key]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, ServiceModel
 
@@ -24,7 +23,7 @@ from lenticular.protocol.codec import Codec, error_status
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.protocol.rest_binding import input_binding, output_binding
 from lenticular.protocol.rest_routing import find_rest_operation
-from lenticular.protocol.xml_body import XML_DECLARATION, XmlBodyFormat, service_namespace
+from lenticular.protocol.xml_body import XML_DECLARATION, XmlBodyFormat, escape, service_namespace
 
 # Root elements of S3's non-payload output bodies, from the S3 API reference's
 # "Response Syntax" sections (https://docs.aws.amazon.com/AmazonS3/latest/API/).
@@ -140,9 +139,7 @@ class RestXmlCodec(Codec):
                 f"</Error><RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
             )
         headers.append(("Content-Type", "application/xml"))
-        return HttpResponse(
-            status=status, headers=headers, body=(XML_DECLARATION + text).encode()
-        )
+        return HttpResponse(status=status, headers=headers, body=(XML_DECLARATION + text).encode())
 
     def _error_details(self, service: ServiceModel, error: ServiceError) -> str:
         fields = {k: v for k, v in error.fields.items() if v is not None}

@@ -16,7 +16,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _sax_escape
+from xml.sax.saxutils import quoteattr
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -56,6 +57,13 @@ def parse_xml(body: bytes) -> ET.Element:
         return parser.close()
     except ET.ParseError as exc:
         raise MalformedXML(str(exc)) from None
+
+
+def escape(text: str) -> str:
+    """XML text escaping, with a fast path for the common text that needs none."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return _sax_escape(text, {"\r": "&#13;"})
+    return text
 
 
 def local_name(tag: str) -> str:
@@ -160,13 +168,11 @@ class XmlBodyFormat:
 
     content_type = "application/xml"
 
-    def __init__(
-        self, namespace: str | None, root_names: Callable[[OperationModel], str]
-    ) -> None:
+    def __init__(self, namespace: str | None, root_names: Callable[[OperationModel], str]) -> None:
         self.namespace = namespace  # the service's namespace, put on root elements
         self._root_names = root_names
-        self._readers: dict[tuple[int, str], Read] = {}
-        self._writers: dict[tuple[int, str], Write] = {}
+        self._readers: dict[str, Read] = {}
+        self._writers: dict[str, Write] = {}
 
     def output_root(self, operation: OperationModel) -> str:
         return self._root_names(operation)
@@ -178,7 +184,7 @@ class XmlBodyFormat:
         return lambda body: read(parse_xml(body))
 
     def _reader(self, shape: Shape) -> Read:
-        key = (id(getattr(shape, "_shape_resolver", None)), _key(shape))
+        key = _key(shape)
         hit = self._readers.get(key)
         if hit is not None:
             return hit
@@ -217,7 +223,7 @@ class XmlBodyFormat:
 
         return pair
 
-    def _structure_reader(self, shape: Shape, key: tuple[int, str]) -> Read:
+    def _structure_reader(self, shape: Shape, key: str) -> Read:
         # tag -> (member name, reader, how: "one" | "list" | "map")
         by_tag: dict[str, tuple[str, Read, str]] = {}
         attributes: list[tuple[str, str]] = []  # (attribute local name, member name)
@@ -282,7 +288,7 @@ class XmlBodyFormat:
         def write_root(value: Any) -> bytes:
             text = write(value, root_name)
             if namespace and text.startswith(head):
-                text = f"{head} xmlns={quoteattr(namespace)}{text[len(head):]}"
+                text = f"{head} xmlns={quoteattr(namespace)}{text[len(head) :]}"
             return (XML_DECLARATION + text).encode()
 
         return write_root
@@ -299,7 +305,7 @@ class XmlBodyFormat:
         return children
 
     def _writer(self, shape: Shape) -> Write:
-        key = (id(getattr(shape, "_shape_resolver", None)), _key(shape))
+        key = _key(shape)
         hit = self._writers.get(key)
         if hit is not None:
             return hit
@@ -357,7 +363,7 @@ class XmlBodyFormat:
             return entries
         return lambda value, tag: f"<{tag}>{entries(value, 'entry')}</{tag}>"
 
-    def _structure_writer(self, shape: Shape, key: tuple[int, str]) -> Write:
+    def _structure_writer(self, shape: Shape, key: str) -> Write:
         members: list[tuple[str, str, Write]] = []
         attributes: list[tuple[str, str]] = []  # (member name, attribute name)
         ns = _ns_attr(shape)
@@ -397,4 +403,5 @@ class XmlBodyFormat:
 
 def _key(shape: Shape) -> str:
     ser = shape.serialization
-    return f"{shape.name}|{ser.get('timestampFormat', '')}|{ser.get('flattened', '')}"
+    ns = ser.get("xmlNamespace") or {}
+    return f"{shape.name}|{ser.get('timestampFormat', '')}|{ns.get('prefix')}|{ns.get('uri')}"

@@ -55,7 +55,7 @@ def input_for(operation: OperationModel, protocol: str) -> st.SearchStrategy[dic
     shape = operation.input_shape
     if shape is None:
         return st.just({})
-    return _Builder(protocol).top_level(shape)
+    return _Builder(protocol).top_level(shape, transport_headers=False)
 
 
 def output_for(operation: OperationModel, protocol: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -70,7 +70,11 @@ class _Builder:
         self.protocol = protocol
         self.rest = protocol in ("rest-json", "rest-xml")
 
-    def top_level(self, shape: StructureShape) -> st.SearchStrategy[dict[str, Any]]:
+    def top_level(
+        self, shape: StructureShape, *, transport_headers: bool = True
+    ) -> st.SearchStrategy[dict[str, Any]]:
+        """The members of an input or output; `transport_headers=False` leaves out members
+        bound to headers the HTTP layer computes (Content-Length), as a client does."""
         payload = shape.serialization.get("payload")
         required: dict[str, st.SearchStrategy[Any]] = {}
         optional: dict[str, st.SearchStrategy[Any]] = {}
@@ -78,6 +82,9 @@ class _Builder:
             position = Position.BODY
             if self.rest:
                 location = member.serialization.get("location")
+                header = member.serialization.get("name", "").lower()
+                if location == "header" and header == "content-length" and not transport_headers:
+                    continue
                 if location == "statusCode":
                     required[name] = st.sampled_from([200, 201, 202])
                     continue
@@ -158,7 +165,9 @@ class _Builder:
         # would lose its items: always fill at least one member.
         return st.fixed_dictionaries({}, optional=optional).filter(bool)
 
-    def list(self, shape: ListShape, position: str, stack: tuple[str, ...]) -> st.SearchStrategy[Any]:
+    def list(
+        self, shape: ListShape, position: str, stack: tuple[str, ...]
+    ) -> st.SearchStrategy[Any]:
         lo = int(shape.metadata.get("min", 0))
         hi = min(int(shape.metadata.get("max", lo + MAX_ITEMS)), lo + MAX_ITEMS)
         if len(stack) >= MAX_DEPTH:
@@ -234,10 +243,14 @@ def _fits(value: str, position: str) -> bool:
 
 
 def _documents() -> st.SearchStrategy[Any]:
-    scalars = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(_TEXT_CHARS, max_size=6)
+    scalars = (
+        st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(_TEXT_CHARS, max_size=6)
+    )
     return st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(_TEXT_CHARS, max_size=6), inner, max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(_TEXT_CHARS, max_size=6), inner, max_size=3)
+        ),
         max_leaves=6,
     ).filter(lambda v: v is not None)
