@@ -12,8 +12,8 @@ import itertools
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -276,7 +276,9 @@ async def write_response(send: Any, response: HttpResponse) -> None:
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
     stream = response.stream
     if stream is None:
-        headers.append((b"content-length", str(len(response.body)).encode()))
+        # A HEAD answer (S3 HeadObject) states the length of the body it does not send.
+        if not any(name == b"content-length" for name, _ in headers):
+            headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
         return

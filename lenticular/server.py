@@ -6,8 +6,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -15,7 +15,6 @@ import uvicorn
 from lenticular.app import Lenticular
 from lenticular.config import Config
 from lenticular.state.datadir import DataDirBusy
-
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.util
+import os
 import re
 from typing import Any, NamedTuple
 
@@ -32,9 +33,10 @@ from lenticular.protocol.model import protocols, service_model
 from tests.protocol.shapes_strategy import input_for, output_for
 from tests.protocol.wire import client_parse, client_request
 
-OPERATIONS_PER_SERVICE = 25
+# Raise with e.g. ROUNDTRIP_OPERATIONS=1000 ROUNDTRIP_EXAMPLES=100 for a full sweep.
+OPERATIONS_PER_SERVICE = int(os.environ.get("ROUNDTRIP_OPERATIONS", "25"))
 EXAMPLES = settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("ROUNDTRIP_EXAMPLES", "30")),
     deadline=None,
     derandomize=True,
     database=None,
