@@ -151,9 +151,11 @@ def _sample(service: str, model: ServiceModel) -> list[str]:
         if name not in chosen and _unsupported(service, model.operation_model(name)) is None
     )
     room = max(OPERATIONS_PER_SERVICE - len(chosen), 0)
-    if rest and room:
+    if room >= len(rest):
+        chosen += rest
+    elif room:
         step = len(rest) / room
-        chosen += sorted({rest[int(i * step)] for i in range(min(room, len(rest)))})
+        chosen += [rest[int(i * step)] for i in range(room)]
     return chosen
 
 
