@@ -7,8 +7,9 @@ exactly one member) and avoid what a given wire position cannot carry losslessly
 - header-bound strings are printable ASCII without edge whitespace (lists also without
   commas or quotes); header-map keys are lower-case tokens;
 - URI labels are non-empty and have no "." or ".." path segments;
-- strings never contain control characters (XML 1.0 cannot carry most of them, and
-  botocore's own XML writer does not escape "\\r");
+- strings contain no control characters but tab, newline and carriage return, and no
+  unassigned code points (XML 1.0 cannot carry them); request strings for rest-xml
+  bodies leave out "\\r", which botocore's XML writer does not escape;
 - floats are integers or halves, so every protocol writes them exactly;
 - timestamps are UTC with millisecond precision where the wire keeps it, whole seconds
   where it does not (headers, RFC 822 dates);
@@ -35,7 +36,13 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _HEADER_CHARS = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 _HEADER_LIST_CHARS = _HEADER_CHARS.replace(",", "").replace('"', "")
 _HEADER_KEY_CHARS = string.ascii_lowercase + string.digits + "-"
-_TEXT_CHARS = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
+_TEXT_CHARS = st.characters(
+    codec="utf-8", exclude_categories=("Cc", "Cs", "Cn"), include_characters="\t\n\r"
+)
+# botocore's XML request writer does not escape "\r", so XML parsers read it back as "\n".
+_TEXT_CHARS_NO_CR = st.characters(
+    codec="utf-8", exclude_categories=("Cc", "Cs", "Cn"), include_characters="\t\n"
+)
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -55,20 +62,21 @@ def input_for(operation: OperationModel, protocol: str) -> st.SearchStrategy[dic
     shape = operation.input_shape
     if shape is None:
         return st.just({})
-    return _Builder(protocol).top_level(shape, transport_headers=False)
+    return _Builder(protocol, request=True).top_level(shape, transport_headers=False)
 
 
 def output_for(operation: OperationModel, protocol: str) -> st.SearchStrategy[dict[str, Any]]:
     shape = operation.output_shape
     if shape is None:
         return st.just({})
-    return _Builder(protocol).top_level(shape)
+    return _Builder(protocol, request=False).top_level(shape)
 
 
 class _Builder:
-    def __init__(self, protocol: str) -> None:
+    def __init__(self, protocol: str, *, request: bool) -> None:
         self.protocol = protocol
         self.rest = protocol in ("rest-json", "rest-xml")
+        self.chars = _TEXT_CHARS_NO_CR if request and protocol == "rest-xml" else _TEXT_CHARS
 
     def top_level(
         self, shape: StructureShape, *, transport_headers: bool = True
@@ -211,7 +219,7 @@ class _Builder:
         if position in (Position.URI, Position.PAYLOAD):
             lo = max(lo, 1)
             hi = max(hi, 1)
-        text = st.text(_TEXT_CHARS, min_size=lo, max_size=hi)
+        text = st.text(self.chars, min_size=lo, max_size=hi)
         if position == Position.URI:
             text = text.filter(lambda s: not {".", ".."} & set(s.split("/")))
         return text
