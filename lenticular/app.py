@@ -61,6 +61,7 @@ class RequestIds:
         return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
 
 
+_EPOCH = datetime.fromtimestamp(0, UTC)  # "now" where no clock is read (lenient mode)
 _NO_REQUEST = HttpRequest("GET", "/", "/", "", {}, b"", "")
 
 
@@ -141,7 +142,8 @@ class Lenticular:
 
     async def handle_aws(self, request: HttpRequest) -> HttpResponse:
         ctx = RequestContext(request=request, request_id=self._request_ids.next())
-        started = time.perf_counter()
+        debug = log.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
         try:
             credential = sigv4.parse_credential(request)  # 1. signature scope
             signing_name = credential.service if credential is not None else None
@@ -164,7 +166,7 @@ class Lenticular:
         except Exception as exc:  # a bug in lenticular: answer like AWS, log the details
             log.exception("internal error in %s.%s", ctx.service, ctx.operation_name)
             response = self.error_response(ctx, InternalFailure(f"Internal error: {type(exc).__name__}"))
-        if log.isEnabledFor(logging.DEBUG):  # 10. log
+        if debug:  # 10. log
             log.debug(
                 "%s %s.%s -> %d (%.2f ms)",
                 ctx.request_id,
@@ -182,11 +184,12 @@ class Lenticular:
             return
         ctx.region = credential.region or self.config.default_region
         ctx.access_key = credential.access_key
+        strict = self.config.verify_signatures
         identity = self.accounts.authenticate(
             ctx.request,
             credential,
-            strict=self.config.verify_signatures,
-            now=datetime.now(UTC),
+            strict=strict,
+            now=datetime.now(UTC) if strict else _EPOCH,
             protocol=ctx.codec.name if ctx.codec is not None else None,
         )
         ctx.identity = identity
@@ -240,19 +243,23 @@ class Lenticular:
 
 
 async def read_request(scope: dict[str, Any], receive: Any) -> HttpRequest:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        if chunk:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
+    raw_headers = scope["headers"]
+    # ASGI servers send header names lower-cased; a repeated header is joined with ",".
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+    if len(headers) != len(raw_headers):
+        headers = {}
+        for raw_name, raw_value in raw_headers:
+            name = raw_name.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+    message = await receive()
+    body = message.get("body", b"")
+    if message.get("more_body", False):
+        chunks = [body]
+        while message.get("more_body", False):
+            message = await receive()
+            chunks.append(message.get("body", b""))
+        body = b"".join(chunks)
     raw_path = scope.get("raw_path")
     host = headers.get("host", "")
     return HttpRequest(
@@ -261,7 +268,7 @@ async def read_request(scope: dict[str, Any], receive: Any) -> HttpRequest:
         raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
         query_string=scope["query_string"].decode("latin-1"),
         headers=headers,
-        body=b"".join(chunks) if len(chunks) != 1 else chunks[0],
+        body=body,
         host=_strip_port(host).lower(),
     )
 
@@ -272,13 +279,25 @@ def _strip_port(host: str) -> str:
     return host.rsplit(":", 1)[0] if ":" in host else host
 
 
+_HEADER_NAMES: dict[str, bytes] = {}  # header name -> its bytes, for the names seen so far
+
+
 async def write_response(send: Any, response: HttpResponse) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers = []
+    has_length = False
+    for name, value in response.headers:
+        raw_name = _HEADER_NAMES.get(name)
+        if raw_name is None:
+            raw_name = name.encode("latin-1")
+            if len(_HEADER_NAMES) < 4096:
+                _HEADER_NAMES[name] = raw_name
+        has_length = has_length or (len(raw_name) == 14 and raw_name.lower() == b"content-length")
+        headers.append((raw_name, value.encode("latin-1")))
     stream = response.stream
     if stream is None:
         # A HEAD answer (S3 HeadObject) states the length of the body it does not send.
-        if not any(name == b"content-length" for name, _ in headers):
-            headers.append((b"content-length", str(len(response.body)).encode()))
+        if not has_length:
+            headers.append((b"content-length", b"%d" % len(response.body)))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
         return

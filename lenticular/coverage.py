@@ -15,7 +15,6 @@ import botocore
 from lenticular.protocol.model import protocols, service_model
 from lenticular.services.registry import PROVIDERS, implemented_operations
 
-
 # The services the three architectures need (DESIGN.md), reported even before they exist.
 MISSION_SERVICES = (
     "apigateway", "apigatewayv2", "appsync", "cloudformation", "cloudfront", "cloudwatch",
