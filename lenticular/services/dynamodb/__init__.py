@@ -1,0 +1,12 @@
+"""Amazon DynamoDB on the embedded store.
+
+    provider.py      wire operations (thin): parameters in, engine calls, results out
+    errors.py        DynamoDB's modelled errors, one line each
+    values.py        AttributeValues: validation, number normalisation, item size
+    keys.py          order-preserving byte encoding of key attributes (SQLite sorts them)
+    store.py         SQLite persistence: tables, items, index entries
+    tables.py        control plane semantics (create/describe/update/delete, tags, TTL spec)
+    items.py         single-item reads and writes with conditions and return values
+    scans.py         Query and Scan: key ranges, paging, limits, filters, Select
+    expressions/     the expression language: tokenize -> parse -> validate -> evaluate
+"""
