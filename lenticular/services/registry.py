@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 # botocore service name -> "module:ProviderClass"
 PROVIDERS: dict[str, str] = {
+    "dynamodb": "lenticular.services.dynamodb.provider:DynamoDBProvider",
+    "logs": "lenticular.services.logs.provider:LogsProvider",
     "sts": "lenticular.services.sts.provider:StsProvider",
 }
 
