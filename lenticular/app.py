@@ -20,6 +20,7 @@ import orjson
 from botocore.model import ServiceModel
 
 from lenticular import __version__
+from lenticular.aws import errors as auth_errors
 from lenticular.aws import sigv4
 from lenticular.aws.accounts import AccountDirectory
 from lenticular.config import Config
@@ -181,6 +182,10 @@ class Lenticular:
         """Resolve the caller's account and region; verify the signature in strict mode."""
         if credential is None:
             ctx.region = self.config.default_region
+            operation = ctx.operation
+            if self.config.verify_signatures and operation is not None and operation.auth_type != "none":
+                protocol = ctx.codec.name if ctx.codec is not None else None
+                raise auth_errors.missing_authentication(auth_errors.dialect_for(ctx.service, protocol))
             return
         ctx.region = credential.region or self.config.default_region
         ctx.access_key = credential.access_key

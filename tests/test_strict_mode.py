@@ -104,3 +104,22 @@ def test_unsigned_calls_are_refused_in_strict_mode(strict_server):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )  # fmt: skip
     assert resp.status == 403
+
+
+def test_unsigned_json_call_is_refused_in_strict_mode(strict_server):
+    resp = send(
+        strict_server.endpoint, "POST", "/", service=None, body=b"{}",
+        headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables"},
+    )  # fmt: skip
+    assert resp.status == 400
+    assert resp.headers["x-amzn-requestid"]
+    assert b"MissingAuthenticationTokenException" in resp.body
+
+
+def test_unsigned_operations_aws_allows_stay_open_in_strict_mode(strict_server):
+    # Cognito's InitiateAuth is anonymous on AWS: strict mode must not demand a signature.
+    resp = send(
+        strict_server.endpoint, "POST", "/", service=None, body=b'{"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "x"}',
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"},
+    )  # fmt: skip
+    assert b"MissingAuthenticationToken" not in resp.body

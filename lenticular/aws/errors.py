@@ -154,6 +154,19 @@ def expired_token(dialect: str) -> ServiceError:
     return _error("ExpiredTokenException", EXPIRED_TOKEN_MESSAGE, _json_status(dialect))
 
 
+def missing_authentication(dialect: str) -> ServiceError:
+    """An unsigned request to an operation that requires a signature (strict mode)."""
+    if dialect == "s3":
+        return access_denied("Access Denied")
+    if dialect == "query":
+        return _error("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
+    if dialect == "json":
+        return _error(
+            "MissingAuthenticationTokenException", "Request is missing Authentication Token", 400
+        )
+    return _error("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+
+
 def _json_status(dialect: str) -> int:
     return 400 if dialect == "json" else 403
 
