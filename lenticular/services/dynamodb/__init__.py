@@ -4,7 +4,10 @@
     errors.py        DynamoDB's modelled errors, one line each
     values.py        AttributeValues: validation, number normalisation, item size
     keys.py          order-preserving byte encoding of key attributes (SQLite sorts them)
-    store.py         SQLite persistence: tables, items, index entries
+    models.py        a table's key schema and how keys become store bytes
+    capacity.py      ConsumedCapacity arithmetic
+    store.py         SQLite persistence: tables, items (index entries, streams, TTL next)
+    migrations/      versioned SQL for the store
     tables.py        control plane semantics (create/describe/update/delete, tags, TTL spec)
     items.py         single-item reads and writes with conditions and return values
     scans.py         Query and Scan: key ranges, paging, limits, filters, Select

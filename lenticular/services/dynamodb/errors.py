@@ -58,3 +58,7 @@ class DuplicateItemException(ServiceError):
 class InternalServerError(ServiceError):
     code = "InternalServerError"
     sender_fault = False
+
+
+class TableNotFoundException(ServiceError):
+    code = "TableNotFoundException"

@@ -1,0 +1,272 @@
+"""Query and Scan: key ranges, paging, Limit, the 1 MB page, filters, Select.
+
+A Query seeks to one partition's sort-key range in the store (never loading a whole
+partition) and reads it in order, in chunks, until the page ends: `Limit` items were
+*evaluated* (Limit applies before the filter, as in DynamoDB), or 1 MB of item data was
+read, or the range is exhausted. A Scan walks the table in store order (partition token
+order); a parallel-scan segment is a contiguous range of tokens (see `keys`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lenticular.services.dynamodb import expressions as expr
+from lenticular.services.dynamodb.capacity import consumed, read_units
+from lenticular.services.dynamodb.errors import ValidationException
+from lenticular.services.dynamodb.keys import encode_value, hash_column, segment_bounds
+from lenticular.services.dynamodb.models import Table
+from lenticular.services.dynamodb.store import DynamoDBStore, Row, load_item
+from lenticular.services.dynamodb.values import INVALID, check_values
+
+PAGE_BYTES = 1024 * 1024
+_CHUNK = 256
+BAD_START = (
+    "The provided starting key is invalid: The provided key element does not match the schema"
+)
+
+
+class _Request:
+    """What Query and Scan share: parsed expressions, Select, paging."""
+
+    def __init__(self, params: dict[str, Any], operation: str) -> None:
+        self.params = params
+        self.operation = operation
+        expr.check_no_mixing(params, operation)
+        self.ctx = expr.ExpressionContext(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        )
+        operator = params.get("ConditionalOperator")
+        legacy_filter = params.get("QueryFilter" if operation == "Query" else "ScanFilter")
+        self.filter: Any = None
+        if "FilterExpression" in params:
+            self.filter = self.ctx.filter(params["FilterExpression"])
+        elif legacy_filter:
+            self.filter = expr.legacy_filter(legacy_filter, operator)
+        self.projection: Any = None
+        if "ProjectionExpression" in params:
+            self.projection = self.ctx.projection(params["ProjectionExpression"])
+        elif "AttributesToGet" in params:
+            self.projection = expr.legacy_projection(params["AttributesToGet"])
+        self.select = params.get("Select")
+        self._check_select()
+        self.limit: int | None = params.get("Limit")
+        self.count_only = self.select == "COUNT"
+        start = params.get("ExclusiveStartKey")
+        if start is not None:
+            check_values(start)
+
+    def _check_select(self) -> None:
+        select = self.select
+        if select is None or select == "SPECIFIC_ATTRIBUTES":
+            return
+        prefix = "1 validation error detected: " if self.operation == "Query" else ""
+        what = "only the Count" if select == "COUNT" else select
+        if "ProjectionExpression" in self.params:
+            raise ValidationException(
+                f"{prefix}Cannot specify the ProjectionExpression when choosing to get {what}"
+            )
+        if "AttributesToGet" in self.params:
+            raise ValidationException(
+                f"{prefix}Cannot specify the AttributesToGet when choosing to get {what}"
+            )
+        if select == "ALL_PROJECTED_ATTRIBUTES" and "IndexName" not in self.params:
+            verb = "Querying" if self.operation == "Query" else "Scanning"
+            raise ValidationException(
+                f"{INVALID}ALL_PROJECTED_ATTRIBUTES can be used only when {verb} using an IndexName"
+            )
+
+    def check_index(self, table: Table) -> None:
+        name = self.params.get("IndexName")
+        if name is None:
+            return
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            for index in table.description.get(key, ()):
+                if index["IndexName"] == name:
+                    raise ValidationException(
+                        f"lenticular does not {self.operation.lower()} secondary indexes yet"
+                        f" (index {name})"
+                    )
+        raise ValidationException(f"The table does not have the specified index: {name}")
+
+    def page(self, table: Table, fetch: Any) -> dict[str, Any]:
+        """Read rows through `fetch(after_row, n)` until the page ends; the response."""
+        limit = self.limit
+        items: list[dict[str, Any]] = []
+        count = scanned = read = 0
+        last: Row | None = None
+        more = False
+        filt, proj, count_only = self.filter, self.projection, self.count_only
+        while not more:
+            want = _CHUNK if limit is None else min(_CHUNK, limit - scanned)
+            rows = fetch(last, want)
+            for row in rows:
+                scanned += 1
+                read += row[3]
+                last = row
+                if filt is not None or not count_only:
+                    item = load_item(row[2])
+                    if filt is None or filt.matches(item):
+                        count += 1
+                        if not count_only:
+                            items.append(proj.apply(item) if proj is not None else item)
+                else:
+                    count += 1
+                if scanned == limit or read >= PAGE_BYTES:
+                    more = True
+                    break
+            if len(rows) < want:
+                break
+        out: dict[str, Any] = {"Count": count, "ScannedCount": scanned}
+        if not count_only:
+            out["Items"] = items
+        if more and last is not None:
+            out["LastEvaluatedKey"] = table.key_attributes(load_item(last[2]))
+        capacity = consumed(
+            self.params.get("ReturnConsumedCapacity"),
+            table.name,
+            read_units(read, bool(self.params.get("ConsistentRead"))),
+        )
+        if capacity is not None:
+            out["ConsumedCapacity"] = capacity
+        return out
+
+
+def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
+    request = _Request(params, "Query")
+    table: Table = get_table()
+    request.check_index(table)
+    if "KeyConditionExpression" in params:
+        kc = request.ctx.key_condition(
+            params["KeyConditionExpression"], hash_key=table.hash_name, range_key=table.range_name
+        )
+    elif "KeyConditions" in params:
+        kc = expr.legacy_key_condition(
+            params["KeyConditions"], hash_key=table.hash_name, range_key=table.range_name
+        )
+    else:
+        raise ValidationException(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in"
+            " the request."
+        )
+    request.ctx.finish()
+    hash_key = hash_column(_operand(kc.hash_value, table.hash_type))
+    low, high = _range_bounds(kc, table)
+    start = params.get("ExclusiveStartKey")
+    forward = params.get("ScanIndexForward", True)
+    if start is not None:
+        start_hash, start_range = table.key_of(start, BAD_START)
+        if start_hash != hash_key:
+            raise ValidationException(
+                "The provided starting key is outside query boundaries based on provided conditions"
+            )
+        if table.range_name is not None:
+            if forward:
+                low = _tighter_low(low, (start_range, False))
+            else:
+                high = _tighter_high(high, (start_range, False))
+        else:  # a hash-only partition has one item: the start key was it
+            return request.page(table, lambda after, n: [])
+
+    def fetch(after: Row | None, n: int) -> list[Row]:
+        lo, hi = low, high
+        if after is not None:
+            if forward:
+                lo = (after[1], False)
+            else:
+                hi = (after[1], False)
+        return store.partition(table.id, hash_key, lo, hi, forward, n)
+
+    return request.page(table, fetch)
+
+
+def scan(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
+    segment = params.get("Segment")
+    total = params.get("TotalSegments")
+    if segment is not None and total is None:
+        raise ValidationException(
+            "The TotalSegments parameter is required but was not present in the request when"
+            " Segment parameter is present"
+        )
+    if total is not None and segment is None:
+        raise ValidationException(
+            "The Segment parameter is required but was not present in the request when"
+            " parameter TotalSegments is present"
+        )
+    if segment is not None and segment >= total:
+        raise ValidationException(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments:"
+            f" Segment: {segment} is not less than TotalSegments: {total}"
+        )
+    request = _Request(params, "Scan")
+    request.ctx.finish()
+    table: Table = get_table()
+    request.check_index(table)
+    low_hash, high_hash = segment_bounds(segment, total) if total else (None, None)
+    start = params.get("ExclusiveStartKey")
+    first = table.key_of(start, BAD_START) if start is not None else None
+
+    def fetch(after: Row | None, n: int) -> list[Row]:
+        position = (after[0], after[1]) if after is not None else first
+        return store.walk(table.id, position, low_hash, high_hash, n)
+
+    return request.page(table, fetch)
+
+
+# -- key conditions -> store bounds ---------------------------------------------------------------
+
+Bound = tuple[bytes, bool] | None  # (encoded sort key, inclusive), None: unbounded
+
+
+def _operand(value: dict[str, Any], kind: str | None) -> bytes:
+    if kind is None or len(value) != 1 or kind not in value:
+        raise ValidationException(f"{INVALID}Condition parameter type does not match schema type")
+    inner = value[kind]
+    return encode_value(kind, inner)
+
+
+def _range_bounds(kc: Any, table: Table) -> tuple[Bound, Bound]:
+    op = kc.range_op
+    if op is None:
+        return None, None
+    values = [_operand(v, table.range_type) for v in kc.range_values]
+    if op == "=":
+        return (values[0], True), (values[0], True)
+    if op == "<":
+        return None, (values[0], False)
+    if op == "<=":
+        return None, (values[0], True)
+    if op == ">":
+        return (values[0], False), None
+    if op == ">=":
+        return (values[0], True), None
+    if op == "BETWEEN":
+        return (values[0], True), (values[1], True)
+    # BEGINS_WITH: [prefix, next prefix)
+    prefix = values[0]
+    return (prefix, True), _prefix_end(prefix)
+
+
+def _prefix_end(prefix: bytes) -> Bound:
+    trimmed = prefix.rstrip(b"\xff")
+    if not trimmed:
+        return None
+    return (trimmed[:-1] + bytes((trimmed[-1] + 1,)), False)
+
+
+def _tighter_low(a: Bound, b: Bound) -> Bound:
+    if a is None:
+        return b
+    assert b is not None
+    if b[0] > a[0] or (b[0] == a[0] and not b[1]):
+        return b
+    return a
+
+
+def _tighter_high(a: Bound, b: Bound) -> Bound:
+    if a is None:
+        return b
+    assert b is not None
+    if b[0] < a[0] or (b[0] == a[0] and not b[1]):
+        return b
+    return a
