@@ -1,4 +1,4 @@
-"""The `lenticular` command: up, status, reset."""
+"""The `lenticular` command: up, status, reset, logs."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset", help="delete all state in the data dir")
     _data_dir_flag(reset, defaults)
 
+    logs = sub.add_parser("logs", help="print a function's (or any log group's) log events")
+    logs.add_argument("name", help="function name (-> /aws/lambda/NAME) or a log group starting with /")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
+    logs.add_argument("--since", type=int, default=10, help="minutes back to start (default 10)")
+    logs.add_argument("--filter-pattern", default=None, help="CloudWatch Logs filter pattern")
+    logs.add_argument("--endpoint-url", default=None, help="server (default: AWS_ENDPOINT_URL or the port)")
+    logs.add_argument("--port", type=int, default=defaults.port)
+
     args = parser.parse_args(argv)
     if args.command == "up":
         from lenticular.server import serve
@@ -54,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return status_command(args.data_dir, args.port)
     if args.command == "reset":
         return reset_command(args.data_dir)
+    if args.command == "logs":
+        return logs_command(args)
     return 2
 
 
@@ -95,6 +105,22 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def logs_command(args: argparse.Namespace) -> int:
+    from lenticular.services.logs.tail import lambda_group_name, tail
+
+    endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://localhost:{args.port}"
+    since_ms = int((time.time() - args.since * 60) * 1000)
+    tail(
+        endpoint,
+        lambda_group_name(args.name),
+        follow=args.follow,
+        since_ms=since_ms,
+        filter_pattern=args.filter_pattern,
+        out=sys.stdout,
+    )
+    return 0
 
 
 def reset_command(data_dir: Path) -> int:

@@ -145,3 +145,19 @@ def test_aws_cli_get_caller_identity(lenticular_server):
     identity = json.loads(out.stdout)
     assert identity["Account"] == "000000000000"
     assert identity["Arn"] == "arn:aws:iam::000000000000:root"
+
+
+def test_logs_prints_a_groups_events(lenticular_server):
+    logs = lenticular_server.client("logs")
+    group = f"/aws/lambda/cli-logs-{time.time_ns()}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s1")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s1",
+        logEvents=[{"timestamp": now, "message": "hello from the function"}],
+    )
+    out = run_cli("logs", group.rsplit("/", 1)[1], "--endpoint-url", lenticular_server.endpoint)
+    assert out.returncode == 0, out.stderr
+    assert "s1 hello from the function" in out.stdout
