@@ -93,12 +93,12 @@ def test_json_validation_error_shape(aws_client):
     )
 
 
-# -- rest-json (Lambda), rest-xml (S3), cbor (CloudWatch): not served yet, honestly --------
+# -- rest-json (API Gateway), rest-xml (S3), cbor (CloudWatch): not served yet, honestly ----
 
 
 def test_rest_json_not_implemented(aws_client):
     with pytest.raises(ClientError) as err:
-        aws_client("lambda").get_function(FunctionName="nope")
+        aws_client("apigateway").get_rest_apis()
     assert err.value.response["Error"]["Code"] == "NotImplemented"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 

@@ -1,9 +1,11 @@
-"""Single-item reads and writes: PutItem, GetItem, UpdateItem, DeleteItem.
+"""Single-item reads and writes: PutItem, GetItem, UpdateItem, DeleteItem, and the
+`Action` they share with BatchWriteItem and TransactWriteItems.
 
 Each operation validates everything (values, expressions, key) before it touches the
 store, then reads the old item only when something needs it (a condition, old values to
-return, capacity to report, an update to apply), and writes in one transaction. Provider
-methods run one at a time on the event loop, so read-check-write is atomic.
+return, capacity to report, an update to apply, indexes or observers to maintain), and
+writes through `changes.Writer` in one transaction. Provider methods run one at a time
+on the event loop, so read-check-write is atomic.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Any
 
 from lenticular.services.dynamodb import expressions as expr
 from lenticular.services.dynamodb.capacity import consumed, read_units, write_units
+from lenticular.services.dynamodb.changes import UNREAD, Change, Outcome, Writer, collection_metrics
 from lenticular.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException
 from lenticular.services.dynamodb.models import Table
-from lenticular.services.dynamodb.store import DynamoDBStore, dump_item, load_item
+from lenticular.services.dynamodb.store import DynamoDBStore, load_item
 from lenticular.services.dynamodb.values import (
     INVALID,
     check_item,
@@ -31,13 +34,13 @@ _EXPRESSION_PARAMS = frozenset(
 )  # fmt: skip
 
 
-def _expressions(params: dict[str, Any], operation: str) -> Expressions | None:
+def expressions_of(params: dict[str, Any], operation: str) -> Expressions | None:
     if _EXPRESSION_PARAMS.isdisjoint(params):
         return None
     return Expressions(params, operation)
 
 
-def _old_only(params: dict[str, Any]) -> bool:
+def old_only(params: dict[str, Any]) -> bool:
     """ReturnValues of PutItem/DeleteItem: NONE or ALL_OLD only."""
     mode = params.get("ReturnValues")
     if mode is not None and mode != "NONE" and mode != "ALL_OLD":
@@ -74,53 +77,128 @@ class Expressions:
         ctx.finish()
 
 
+class Action:
+    """One item write validated against its table (key, expressions, new item for a
+    Put), decided later against the old item: `failed(old)`, then `new_item(old)`."""
+
+    __slots__ = ("kind", "table", "hash_key", "range_key", "key", "item", "size", "condition",
+                 "update", "params")  # fmt: skip
+
+    def __init__(self, kind: str, table: Table, params: dict[str, Any], exprs: Any) -> None:
+        self.kind = kind  # "Put", "Update", "Delete" or "ConditionCheck"
+        self.table = table
+        self.params = params
+        self.condition = exprs.condition if exprs is not None else None
+        self.update = exprs.update if exprs is not None else None
+        self.item: dict[str, Any] | None = None
+        self.size = 0
+        if kind == "Put":
+            self.item = params["Item"]
+            self.hash_key, self.range_key = table.item_key(self.item)
+            self.key = table.key_attributes(self.item)
+        else:
+            self.key = params["Key"]
+            self.hash_key, self.range_key = table.key_of(self.key)
+        if self.update is not None:
+            for name in table.key_names:
+                if name in self.update.touched_top_level:
+                    raise ValidationException(
+                        f"{INVALID}Cannot update attribute {name}. This attribute is part of the key"
+                    )
+
+    @classmethod
+    def put(cls, table: Table, params: dict[str, Any], exprs: Any, size: int) -> Action:
+        action = cls("Put", table, params, exprs)
+        check_size(size)
+        action.size = size
+        for index in table.indexes:
+            index.entry_key(params["Item"])
+        return action
+
+    def read(self, store: DynamoDBStore) -> tuple[dict[str, Any] | None, int]:
+        found = store.get(self.table.id, self.hash_key, self.range_key)
+        return (load_item(found[0]), found[1]) if found is not None else (None, 0)
+
+    def failed(self, old: dict[str, Any] | None) -> bool:
+        cond = self.condition
+        return cond is not None and not cond.matches(old if old is not None else {})
+
+    def new_item(self, old: dict[str, Any] | None) -> tuple[dict[str, Any] | None, int]:
+        """The item after this write (None: deleted), and its size."""
+        if self.kind == "Put":
+            return self.item, self.size
+        if self.kind == "Delete":
+            return None, 0
+        base = old if old is not None else dict(self.key)
+        new = self.update.apply(base) if self.update is not None else base
+        size = check_item(new)
+        check_size(size, update=True)
+        return new, size
+
+    def change(self, old: Any, old_size: int, new: Any, new_size: int) -> Change:
+        return Change(self.table, self.hash_key, self.range_key, old, old_size, new, new_size)
+
+
+def condition_failed(params: dict[str, Any], old: dict[str, Any] | None) -> Exception:
+    fields = None
+    if old is not None and params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+        fields = {"Item": old}
+    return ConditionalCheckFailedException(CONDITION_FAILED, fields=fields)
+
+
+def write_extras(
+    out: dict[str, Any], action: Action, outcome: Outcome, units: float, item: dict[str, Any]
+) -> dict[str, Any]:
+    """Add ConsumedCapacity and ItemCollectionMetrics of one write to `out`."""
+    params, table = action.params, action.table
+    capacity = consumed(
+        params.get("ReturnConsumedCapacity"), table.name, units, outcome.index_units
+    )
+    if capacity is not None:
+        out["ConsumedCapacity"] = capacity
+    if params.get("ReturnItemCollectionMetrics") == "SIZE" and table.has_lsi:
+        out["ItemCollectionMetrics"] = collection_metrics(table, item, outcome.collection_size)
+    return out
+
+
 class ItemEngine:
-    def __init__(self, store: DynamoDBStore) -> None:
+    def __init__(self, store: DynamoDBStore, writer: Writer) -> None:
         self.store = store
-
-    # -- helpers ------------------------------------------------------------------------------
-
-    def _check(self, cond: Any, old: dict[str, Any] | None, params: dict[str, Any]) -> None:
-        if cond is not None and not cond.matches(old if old is not None else {}):
-            fields = None
-            if old is not None and params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
-                fields = {"Item": old}
-            raise ConditionalCheckFailedException(CONDITION_FAILED, fields=fields)
+        self.writer = writer
 
     # -- PutItem ------------------------------------------------------------------------------
 
     def put_item(self, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
-        want_old = _old_only(params)
+        want_old = old_only(params)
         item = params["Item"]
         size = check_item(item)
-        exprs = _expressions(params, "PutItem")
+        exprs = expressions_of(params, "PutItem")
         table: Table = get_table()
-        hash_key, range_key = table.item_key(item)
-        check_size(size)
-        cond = exprs.condition if exprs is not None else None
+        action = Action.put(table, params, exprs, size)
         mode = params.get("ReturnConsumedCapacity")
-        old = None
+        old: Any = UNREAD
         old_size = 0
-        if cond is not None or want_old or (mode is not None and mode != "NONE"):
-            found = self.store.get(table.id, hash_key, range_key)
-            if found is not None:
-                old, old_size = load_item(found[0]), found[1]
-            self._check(cond, old, params)
-        self.store.put(table.id, hash_key, range_key, dump_item(item), size)
+        if (
+            action.condition is not None
+            or want_old
+            or (mode is not None and mode != "NONE")
+            or self.writer.needs_old(table)
+        ):
+            old, old_size = action.read(self.store)
+            if action.failed(old):
+                raise condition_failed(params, old)
+        outcome = self.writer.apply([action.change(old, old_size, item, size)])[0]
         out: dict[str, Any] = {}
-        if want_old and old is not None:
+        if want_old and old is not None and old is not UNREAD:
             out["Attributes"] = old
-        capacity = consumed(mode, table.name, write_units(max(size, old_size)))
-        if capacity is not None:
-            out["ConsumedCapacity"] = capacity
-        return out
+        return write_extras(out, action, outcome, write_units(max(size, old_size)), item)
 
     # -- GetItem ------------------------------------------------------------------------------
 
     def get_item(self, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
         key = params["Key"]
         check_values(key)
-        exprs = _expressions(params, "GetItem")
+        exprs = expressions_of(params, "GetItem")
         table = get_table()
         hash_key, range_key = table.key_of(key)
         found = self.store.get(table.id, hash_key, range_key)
@@ -142,54 +220,36 @@ class ItemEngine:
     # -- DeleteItem ---------------------------------------------------------------------------
 
     def delete_item(self, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
-        want_old = _old_only(params)
-        key = params["Key"]
-        check_values(key)
-        exprs = _expressions(params, "DeleteItem")
-        table = get_table()
-        hash_key, range_key = table.key_of(key)
-        found = self.store.get(table.id, hash_key, range_key)
-        old = load_item(found[0]) if found is not None else None
-        self._check(exprs.condition if exprs is not None else None, old, params)
-        if found is not None:
-            self.store.delete(table.id, hash_key, range_key)
+        want_old = old_only(params)
+        check_values(params["Key"])
+        exprs = expressions_of(params, "DeleteItem")
+        action = Action("Delete", get_table(), params, exprs)
+        old, old_size = action.read(self.store)
+        if action.failed(old):
+            raise condition_failed(params, old)
+        outcome = Outcome()
+        if old is not None:
+            outcome = self.writer.apply([action.change(old, old_size, None, 0)])[0]
         out: dict[str, Any] = {}
         if want_old and old is not None:
             out["Attributes"] = old
-        capacity = consumed(
-            params.get("ReturnConsumedCapacity"),
-            table.name,
-            write_units(found[1] if found is not None else 0),
-        )
-        if capacity is not None:
-            out["ConsumedCapacity"] = capacity
-        return out
+        return write_extras(out, action, outcome, write_units(old_size), old or action.key)
 
     # -- UpdateItem ---------------------------------------------------------------------------
 
     def update_item(self, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
-        key = params["Key"]
-        check_values(key)
-        exprs = _expressions(params, "UpdateItem")
-        table = get_table()
-        hash_key, range_key = table.key_of(key)
-        update = exprs.update if exprs is not None else None
-        if update is not None:
-            for name in table.key_names:
-                if name in update.touched_top_level:
-                    raise ValidationException(
-                        f"{INVALID}Cannot update attribute {name}. This attribute is part of the key"
-                    )
-        found = self.store.get(table.id, hash_key, range_key)
-        old = load_item(found[0]) if found is not None else None
-        self._check(exprs.condition if exprs is not None else None, old, params)
-        base = load_item(found[0]) if found is not None else dict(key)
-        new = update.apply(base) if update is not None else base
-        size = check_item(new)
-        check_size(size, update=True)
-        self.store.put(table.id, hash_key, range_key, dump_item(new), size)
+        check_values(params["Key"])
+        exprs = expressions_of(params, "UpdateItem")
+        action = Action("Update", get_table(), params, exprs)
+        old, old_size = action.read(self.store)
+        if action.failed(old):
+            raise condition_failed(params, old)
+        new, size = action.new_item(old)
+        assert new is not None
+        outcome = self.writer.apply([action.change(old, old_size, new, size)])[0]
         out: dict[str, Any] = {}
         mode = params.get("ReturnValues")
+        update = action.update
         if mode == "ALL_NEW":
             out["Attributes"] = new
         elif mode == "ALL_OLD":
@@ -201,11 +261,4 @@ class ItemEngine:
             out["Attributes"] = update.updated_paths_view(old)
         if "Attributes" in out and not out["Attributes"]:
             del out["Attributes"]
-        capacity = consumed(
-            params.get("ReturnConsumedCapacity"),
-            table.name,
-            write_units(max(size, found[1] if found is not None else 0)),
-        )
-        if capacity is not None:
-            out["ConsumedCapacity"] = capacity
-        return out
+        return write_extras(out, action, outcome, write_units(max(size, old_size)), new)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lenticular.services.dynamodb.errors import ValidationException
+from lenticular.services.dynamodb.indexes import Index, indexes_of
 from lenticular.services.dynamodb.keys import encode_value, hash_column
 from lenticular.services.dynamodb.values import (
     INVALID,
@@ -27,6 +28,7 @@ class Table:
     range_name: str | None  # sort key attribute, None for hash-only tables
     range_type: str | None
     description: dict[str, Any] = field(default_factory=dict)  # TableDescription (JSON-able)
+    indexes: tuple[Index, ...] = ()  # LSIs then GSIs, maintained by `changes.Writer`
 
     @classmethod
     def from_description(
@@ -42,7 +44,7 @@ class Table:
             else:
                 range_name = element["AttributeName"]
         assert hash_name is not None
-        return cls(
+        table = cls(
             id=table_id,
             account_id=account_id,
             region=region,
@@ -53,6 +55,22 @@ class Table:
             range_type=types[range_name] if range_name else None,
             description=description,
         )
+        table.refresh_indexes()
+        return table
+
+    def refresh_indexes(self) -> None:
+        """Re-read the indexes from the description (after UpdateTable)."""
+        self.indexes = indexes_of(self.description, self.key_names)
+
+    def index(self, name: str) -> Index | None:
+        for index in self.indexes:
+            if index.name == name:
+                return index
+        return None
+
+    @property
+    def has_lsi(self) -> bool:
+        return any(not index.is_global for index in self.indexes)
 
     @property
     def key_names(self) -> tuple[str, ...]:

@@ -4,16 +4,21 @@ data plane, on the embedded SQLite store.
 Limitations versus AWS:
 - Tables are ACTIVE the moment CreateTable returns; there is no CREATING/UPDATING phase.
   DeleteTable answers DELETING and the table is gone at once.
-- Secondary indexes are accepted by CreateTable and UpdateTable and described, but not
-  maintained yet: Query/Scan with IndexName answer ValidationException.
+- Secondary indexes are maintained in the same transaction as the item, so a GSI is
+  strongly consistent (AWS: eventually consistent); a GSI added by UpdateTable is
+  backfilled before UpdateTable returns and is ACTIVE at once (no CREATING/backfilling).
+- BatchWriteItem is applied in one transaction and never leaves UnprocessedItems;
+  BatchGetItem leaves keys unprocessed only past 16 MB.
+- Transactions never conflict (TransactionConflictException is never raised): requests
+  run one at a time, so they are serializable without it.
 - StreamSpecification, TTL and point-in-time recovery settings are recorded and
   described; no stream records are produced and expired items are not deleted yet.
-- ReturnItemCollectionMetrics is accepted and returns nothing (no LSIs are maintained).
+- ItemCollectionMetrics' SizeEstimateRangeGB is [whole GB, whole GB + 1] of the exact size.
 - Capacity is computed and reported (ReturnConsumedCapacity), never enforced: there is
   no throttling, and ProvisionedThroughput only shows in descriptions.
 - ItemCount and TableSizeBytes are exact and current (AWS refreshes them about every six
   hours).
-- Batch, transaction, PartiQL, backup/restore, import/export, global table and resource
+- PartiQL, backup/restore, import/export, global table and resource
   policy operations answer NotImplemented.
 """
 
@@ -22,12 +27,14 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from lenticular.services.dynamodb import scans, tables
+from lenticular.services.dynamodb import batch, scans, tables, transactions
+from lenticular.services.dynamodb.changes import Writer, backfill
 from lenticular.services.dynamodb.errors import (
     TableNotFoundException,
     ValidationException,
 )
 from lenticular.services.dynamodb.items import ItemEngine
+from lenticular.services.dynamodb.partiql import execute as partiql
 from lenticular.services.dynamodb.store import MIGRATIONS, DynamoDBStore
 from lenticular.services.dynamodb.tables import Catalog
 
@@ -41,7 +48,8 @@ class DynamoDBProvider:
     def __init__(self, registry: ServiceRegistry) -> None:
         self.store = DynamoDBStore(registry.data_dir.database("dynamodb", MIGRATIONS))
         self.catalog = Catalog(self.store)
-        self.items = ItemEngine(self.store)
+        self.writer = Writer(self.store)  # every item write goes through it
+        self.items = ItemEngine(self.store, self.writer)
 
     def _table(self, ctx: RequestContext, name: str) -> Table:
         return self.catalog.get(ctx.account_id, ctx.region, name)
@@ -81,6 +89,13 @@ class DynamoDBProvider:
         except Exception:
             table.description = before
             raise
+        old_names = {i.name for i in table.indexes if i.is_global}
+        table.refresh_indexes()
+        new_names = {i.name for i in table.indexes if i.is_global}
+        for name in old_names - new_names:
+            self.store.drop_index(table.id, name)
+        for name in new_names - old_names:
+            backfill(self.store, table, name)
         self.catalog.save(table)
         return {"TableDescription": self.catalog.describe(table)}
 
@@ -176,3 +191,42 @@ class DynamoDBProvider:
 
     def scan(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return scans.scan(self.store, params, lambda: self._table(ctx, params["TableName"]))
+
+    # -- batches and transactions ------------------------------------------------------------
+
+    def batch_get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return batch.batch_get_item(self.store, params, lambda name: self._table(ctx, name))
+
+    def batch_write_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return batch.batch_write_item(
+            self.store, self.writer, params, lambda name: self._table(ctx, name)
+        )
+
+    def transact_get_items(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transactions.transact_get_items(
+            self.store, params, lambda name: self._table(ctx, name)
+        )
+
+    def transact_write_items(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transactions.transact_write_items(
+            self.store,
+            self.writer,
+            params,
+            lambda name: self._table(ctx, name),
+            (ctx.account_id, ctx.region),
+        )
+
+    # -- PartiQL -----------------------------------------------------------------------------
+
+    def execute_statement(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return partiql.execute_statement(self, ctx, params, lambda name: self._table(ctx, name))
+
+    def batch_execute_statement(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return partiql.batch_execute_statement(
+            self, ctx, params, lambda name: self._table(ctx, name)
+        )
+
+    def execute_transaction(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return partiql.execute_transaction(self, ctx, params, lambda name: self._table(ctx, name))

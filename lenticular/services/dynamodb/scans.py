@@ -14,6 +14,7 @@ from typing import Any
 from lenticular.services.dynamodb import expressions as expr
 from lenticular.services.dynamodb.capacity import consumed, read_units
 from lenticular.services.dynamodb.errors import ValidationException
+from lenticular.services.dynamodb.indexes import Index
 from lenticular.services.dynamodb.keys import encode_value, hash_column, segment_bounds
 from lenticular.services.dynamodb.models import Table
 from lenticular.services.dynamodb.store import DynamoDBStore, Row, load_item
@@ -76,21 +77,42 @@ class _Request:
                 f"{INVALID}ALL_PROJECTED_ATTRIBUTES can be used only when {verb} using an IndexName"
             )
 
-    def check_index(self, table: Table) -> None:
+    def check_index(self, table: Table) -> Index | None:
+        """The index the request reads (None: the table), with the index-only checks."""
         name = self.params.get("IndexName")
         if name is None:
-            return
-        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-            for index in table.description.get(key, ()):
-                if index["IndexName"] == name:
-                    raise ValidationException(
-                        f"lenticular does not {self.operation.lower()} secondary indexes yet"
-                        f" (index {name})"
-                    )
-        raise ValidationException(f"The table does not have the specified index: {name}")
+            return None
+        index = table.index(name)
+        if index is None:
+            raise ValidationException(f"The table does not have the specified index: {name}")
+        if index.is_global and self.params.get("ConsistentRead"):
+            raise ValidationException(
+                "Consistent reads are not supported on global secondary indexes"
+            )
+        if index.is_global and index.projection != "ALL":
+            if self.select == "ALL_ATTRIBUTES":
+                raise ValidationException(
+                    f"{INVALID}Select type ALL_ATTRIBUTES is not supported for global secondary"
+                    f" index {name} because its projection type is not ALL"
+                )
+            wanted = self.projection.paths if self.projection is not None else ()
+            missing = [
+                str(p.elements[0]) for p in wanted if str(p.elements[0]) not in index.projected
+            ]
+            if missing:
+                raise ValidationException(
+                    f"{INVALID}Global secondary index {name} does not project the requested"
+                    f" attributes: [{', '.join(dict.fromkeys(missing))}]"
+                )
+        return index
 
-    def page(self, table: Table, fetch: Any) -> dict[str, Any]:
+    def page(self, table: Table, fetch: Any, index: Index | None = None) -> dict[str, Any]:
         """Read rows through `fetch(after_row, n)` until the page ends; the response."""
+        view = None
+        if index is not None and index.projection != "ALL":
+            everything = self.select == "ALL_ATTRIBUTES" or self.projection is not None
+            if index.is_global or not everything:  # an LSI fetches from the table
+                view = index.project
         limit = self.limit
         items: list[dict[str, Any]] = []
         count = scanned = read = 0
@@ -106,6 +128,8 @@ class _Request:
                 last = row
                 if filt is not None or not count_only:
                     item = load_item(row[2])
+                    if view is not None:
+                        item = view(item)
                     if filt is None or filt.matches(item):
                         count += 1
                         if not count_only:
@@ -121,12 +145,13 @@ class _Request:
         if not count_only:
             out["Items"] = items
         if more and last is not None:
-            out["LastEvaluatedKey"] = table.key_attributes(load_item(last[2]))
-        capacity = consumed(
-            self.params.get("ReturnConsumedCapacity"),
-            table.name,
-            read_units(read, bool(self.params.get("ConsistentRead"))),
-        )
+            out["LastEvaluatedKey"] = (index or table).key_attributes(load_item(last[2]))
+        units = read_units(read, bool(self.params.get("ConsistentRead")))
+        mode = self.params.get("ReturnConsumedCapacity")
+        if index is None:
+            capacity = consumed(mode, table.name, units)
+        else:
+            capacity = consumed(mode, table.name, 0.0, {index.name: (index.is_global, units)})
         if capacity is not None:
             out["ConsumedCapacity"] = capacity
         return out
@@ -135,14 +160,15 @@ class _Request:
 def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
     request = _Request(params, "Query")
     table: Table = get_table()
-    request.check_index(table)
+    index = request.check_index(table)
+    target: Any = index or table
     if "KeyConditionExpression" in params:
         kc = request.ctx.key_condition(
-            params["KeyConditionExpression"], hash_key=table.hash_name, range_key=table.range_name
+            params["KeyConditionExpression"], hash_key=target.hash_name, range_key=target.range_name
         )
     elif "KeyConditions" in params:
         kc = expr.legacy_key_condition(
-            params["KeyConditions"], hash_key=table.hash_name, range_key=table.range_name
+            params["KeyConditions"], hash_key=target.hash_name, range_key=target.range_name
         )
     else:
         raise ValidationException(
@@ -150,10 +176,26 @@ def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[
             " the request."
         )
     request.ctx.finish()
-    hash_key = hash_column(_operand(kc.hash_value, table.hash_type))
-    low, high = _range_bounds(kc, table)
+    hash_key = hash_column(_operand(kc.hash_value, target.hash_type))
+    low, high = _range_bounds(kc, target)
     start = params.get("ExclusiveStartKey")
     forward = params.get("ScanIndexForward", True)
+    if index is not None:
+        first = _index_start(table, index, start) if start is not None else None
+        if first is not None and first[0] != hash_key:
+            raise ValidationException(
+                "The provided starting key is outside query boundaries based on provided conditions"
+            )
+
+        def fetch_index(after: Any, n: int) -> list[Any]:
+            position = (after[1], after[4], after[5]) if after is not None else None
+            if position is None and first is not None:
+                position = first[1:]
+            return store.index_partition(
+                table.id, index.name, hash_key, low, high, position, forward, n
+            )
+
+        return request.page(table, fetch_index, index)
     if start is not None:
         start_hash, start_range = table.key_of(start, BAD_START)
         if start_hash != hash_key:
@@ -180,6 +222,21 @@ def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[
     return request.page(table, fetch)
 
 
+def _index_start(table: Table, index: Index, start: dict[str, Any]) -> tuple[bytes, ...]:
+    """The store position (index hash, index range, item hash, item range) of an
+    ExclusiveStartKey on an index (which holds the index key and the table key)."""
+    names = index.key_names
+    if len(start) != len(names) or any(name not in start for name in names):
+        raise ValidationException(BAD_START)
+    item_key = table.key_of({name: start[name] for name in table.key_names}, BAD_START)
+    try:
+        entry = index.entry_key(start)
+    except ValidationException:
+        raise ValidationException(BAD_START) from None
+    assert entry is not None
+    return (*entry, *item_key)
+
+
 def scan(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
     segment = params.get("Segment")
     total = params.get("TotalSegments")
@@ -201,9 +258,17 @@ def scan(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[s
     request = _Request(params, "Scan")
     request.ctx.finish()
     table: Table = get_table()
-    request.check_index(table)
+    index = request.check_index(table)
     low_hash, high_hash = segment_bounds(segment, total) if total else (None, None)
     start = params.get("ExclusiveStartKey")
+    if index is not None:
+        position = _index_start(table, index, start) if start is not None else None
+
+        def fetch_index(after: Any, n: int) -> list[Any]:
+            at = (after[0], after[1], after[4], after[5]) if after is not None else position
+            return store.index_walk(table.id, index.name, at, low_hash, high_hash, n)
+
+        return request.page(table, fetch_index, index)
     first = table.key_of(start, BAD_START) if start is not None else None
 
     def fetch(after: Row | None, n: int) -> list[Row]:

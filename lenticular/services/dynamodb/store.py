@@ -63,6 +63,27 @@ def _decode_binary(value: dict[str, Any]) -> None:
 # -- the store -------------------------------------------------------------------------------
 
 Row = tuple[bytes, bytes, bytes, int]  # hash_key, range_key, item bytes, size
+# An index read: index hash_key, index range_key, item bytes, entry size, item key.
+IndexRow = tuple[bytes, bytes, bytes, int, bytes, bytes]
+
+_PUT_ITEM = (
+    "INSERT OR REPLACE INTO ddb_items (table_id, hash_key, range_key, item, size)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+_DELETE_ITEM = "DELETE FROM ddb_items WHERE table_id = ? AND hash_key = ? AND range_key = ?"
+_PUT_ENTRY = (
+    "INSERT OR REPLACE INTO ddb_index_entries (table_id, index_name, hash_key, range_key,"
+    " item_hash, item_range, size) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_DELETE_ENTRY = (
+    "DELETE FROM ddb_index_entries WHERE table_id = ? AND index_name = ? AND hash_key = ?"
+    " AND range_key = ? AND item_hash = ? AND item_range = ?"
+)
+_INDEX_COLUMNS = (
+    "SELECT e.hash_key, e.range_key, i.item, e.size, e.item_hash, e.item_range"
+    " FROM ddb_index_entries e JOIN ddb_items i ON i.table_id = e.table_id"
+    " AND i.hash_key = e.item_hash AND i.range_key = e.item_range"
+)
 
 
 class DynamoDBStore:
@@ -100,6 +121,8 @@ class DynamoDBStore:
     def delete_table(self, table_id: int) -> None:
         with self.db.write() as conn:
             conn.execute("DELETE FROM ddb_items WHERE table_id = ?", (table_id,))
+            conn.execute("DELETE FROM ddb_index_entries WHERE table_id = ?", (table_id,))
+            conn.execute("DELETE FROM ddb_collections WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_tags WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_tables WHERE id = ?", (table_id,))
 
@@ -143,19 +166,139 @@ class DynamoDBStore:
         return (row[0], row[1]) if row is not None else None
 
     def put(self, table_id: int, hash_key: bytes, range_key: bytes, item: bytes, size: int) -> None:
+        """Write one item in its own transaction (the path of tables without indexes)."""
         with self.db.write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO ddb_items (table_id, hash_key, range_key, item, size)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (table_id, hash_key, range_key, item, size),
-            )
+            conn.execute(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
 
-    def delete(self, table_id: int, hash_key: bytes, range_key: bytes) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "DELETE FROM ddb_items WHERE table_id = ? AND hash_key = ? AND range_key = ?",
-                (table_id, hash_key, range_key),
-            )
+    # -- inside a write transaction (see `changes`) ----------------------------------------
+
+    @staticmethod
+    def put_row(
+        conn: Any, table_id: int, hash_key: bytes, range_key: bytes, item: bytes, size: int
+    ) -> None:
+        conn.execute(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
+
+    @staticmethod
+    def delete_row(conn: Any, table_id: int, hash_key: bytes, range_key: bytes) -> None:
+        conn.execute(_DELETE_ITEM, (table_id, hash_key, range_key))
+
+    @staticmethod
+    def put_entry(conn: Any, table_id: int, index: str, key: tuple[bytes, bytes],
+                  item_key: tuple[bytes, bytes], size: int) -> None:  # fmt: skip
+        conn.execute(_PUT_ENTRY, (table_id, index, *key, *item_key, size))
+
+    @staticmethod
+    def delete_entry(conn: Any, table_id: int, index: str, key: tuple[bytes, bytes],
+                     item_key: tuple[bytes, bytes]) -> None:  # fmt: skip
+        conn.execute(_DELETE_ENTRY, (table_id, index, *key, *item_key))
+
+    @staticmethod
+    def grow_collection(conn: Any, table_id: int, hash_key: bytes, delta: int) -> int:
+        """Add `delta` bytes to an item collection's size; its new size."""
+        row = conn.execute(
+            "INSERT INTO ddb_collections (table_id, hash_key, size) VALUES (?, ?, ?)"
+            " ON CONFLICT (table_id, hash_key) DO UPDATE SET size = size + excluded.size"
+            " RETURNING size",
+            (table_id, hash_key, delta),
+        ).fetchone()
+        return int(row[0])
+
+    # -- indexes --------------------------------------------------------------------------
+
+    def index_stats(self, table_id: int, index: str) -> tuple[int, int]:
+        row = self.db.query_one(
+            "SELECT count(*), total(size) FROM ddb_index_entries"
+            " WHERE table_id = ? AND index_name = ?",
+            (table_id, index),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    def drop_index(self, table_id: int, index: str) -> None:
+        self.db.execute(
+            "DELETE FROM ddb_index_entries WHERE table_id = ? AND index_name = ?",
+            (table_id, index),
+        )
+
+    def index_partition(
+        self,
+        table_id: int,
+        index: str,
+        hash_key: bytes,
+        low: tuple[bytes, bool] | None,
+        high: tuple[bytes, bool] | None,
+        after: tuple[bytes, bytes, bytes] | None,
+        forward: bool,
+        limit: int,
+    ) -> list[IndexRow]:
+        """Like `partition` for an index: entries ordered by (sort key, table key), after
+        (or, backwards, before) the position `after` = (sort key, item hash, item range)."""
+        clauses = ["e.table_id = ?", "e.index_name = ?", "e.hash_key = ?"]
+        args: list[Any] = [table_id, index, hash_key]
+        if low is not None:
+            clauses.append("e.range_key >= ?" if low[1] else "e.range_key > ?")
+            args.append(low[0])
+        if high is not None:
+            clauses.append("e.range_key <= ?" if high[1] else "e.range_key < ?")
+            args.append(high[0])
+        if after is not None:
+            op = ">" if forward else "<"
+            clauses.append(f"(e.range_key, e.item_hash, e.item_range) {op} (?, ?, ?)")
+            args.extend(after)
+        order = "ASC" if forward else "DESC"
+        args.append(limit)
+        sql = (
+            f"{_INDEX_COLUMNS} WHERE {' AND '.join(clauses)} ORDER BY e.range_key {order},"
+            f" e.item_hash {order}, e.item_range {order} LIMIT ?"
+        )
+        return self.db.query(sql, args)  # type: ignore[return-value]
+
+    def index_walk(
+        self,
+        table_id: int,
+        index: str,
+        after: tuple[bytes, bytes, bytes, bytes] | None,
+        low_hash: bytes | None,
+        high_hash: bytes | None,
+        limit: int,
+    ) -> list[IndexRow]:
+        """Like `walk` for an index, in (index key, table key) order."""
+        clauses = ["e.table_id = ?", "e.index_name = ?"]
+        args: list[Any] = [table_id, index]
+        if after is not None:
+            clauses.append("(e.hash_key, e.range_key, e.item_hash, e.item_range) > (?, ?, ?, ?)")
+            args.extend(after)
+        if low_hash is not None:
+            clauses.append("e.hash_key >= ?")
+            args.append(low_hash)
+        if high_hash is not None:
+            clauses.append("e.hash_key < ?")
+            args.append(high_hash)
+        args.append(limit)
+        sql = (
+            f"{_INDEX_COLUMNS} WHERE {' AND '.join(clauses)} ORDER BY e.hash_key, e.range_key,"
+            " e.item_hash, e.item_range LIMIT ?"
+        )
+        return self.db.query(sql, args)  # type: ignore[return-value]
+
+    # -- TransactWriteItems tokens ----------------------------------------------------------
+
+    def find_token(self, account: str, region: str, token: str, since: float) -> Any:
+        """(digest, response bytes) of a token used after `since`, else None."""
+        return self.db.query_one(
+            "SELECT digest, response FROM ddb_request_tokens WHERE account_id = ? AND region = ?"
+            " AND token = ? AND created_at >= ?",
+            (account, region, token, since),
+        )
+
+    @staticmethod
+    def save_token(conn: Any, account: str, region: str, token: str, digest: bytes,
+                   response: bytes, now: float) -> None:  # fmt: skip
+        conn.execute("DELETE FROM ddb_request_tokens WHERE created_at < ?", (now - 600,))
+        conn.execute(
+            "INSERT OR REPLACE INTO ddb_request_tokens VALUES (?, ?, ?, ?, ?, ?)",
+            (account, region, token, digest, response, now),
+        )
 
     def partition(
         self,
@@ -208,11 +351,16 @@ class DynamoDBStore:
 
     def iter_table(self, table_id: int) -> Iterator[bytes]:
         """Every item of a table (for maintenance tasks: index backfill, TTL sweeps)."""
+        for data, _, _ in self.iter_rows(table_id):
+            yield data
+
+    def iter_rows(self, table_id: int) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """(item bytes, hash_key, range_key) of every item of a table, in store order."""
         after: tuple[bytes, bytes] | None = None
         while True:
             rows = self.walk(table_id, after, None, None, 500)
             for row in rows:
-                yield row[2]
+                yield row[2], row[0], row[1]
             if len(rows) < 500:
                 return
             after = (rows[-1][0], rows[-1][1])

@@ -120,8 +120,15 @@ class Catalog:
         description["TableSizeBytes"] = size
         for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
             if key in description:
-                description[key] = [dict(index) for index in description[key]]
+                description[key] = [self._describe_index(table, i) for i in description[key]]
         return description
+
+    def _describe_index(self, table: Table, index: dict[str, Any]) -> dict[str, Any]:
+        out = dict(index)
+        out["ItemCount"], out["IndexSizeBytes"] = self.store.index_stats(
+            table.id, index["IndexName"]
+        )
+        return out
 
 
 # -- CreateTable ---------------------------------------------------------------------------------
