@@ -12,9 +12,10 @@ def test_report_marks_implemented_and_missing_operations():
     assert "- [x] GetCallerIdentity" in text
     assert "- [x] AssumeRole" in text
     assert "- [ ] AssumeRoleWithSAML" in text
-    assert "| dynamodb | json | 20 |" in text
+    assert "| dynamodb | json | 27 |" in text
     assert "- [x] PutItem" in text
-    assert "- [ ] BatchWriteItem" in text
+    assert "- [x] BatchWriteItem" in text
+    assert "- [ ] CreateBackup" in text
 
 
 def test_checked_in_report_is_current():
