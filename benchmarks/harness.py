@@ -110,19 +110,38 @@ def preflight(server: ServerProcess, workload: Workload) -> str | None:
     request = sign(workload, server.host, server.port)
     conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
     try:
-        conn.request(request.method, request.path, body=request.body, headers=request.headers)
+        conn.request(
+            request.method, request.path, body=request.with_key("0"), headers=request.headers
+        )
         response = conn.getresponse()
         body = response.read()
     except OSError as exc:
         return f"request failed: {exc}"
     finally:
         conn.close()
-    if server.target.baseline or response.status == workload.expected_status:
+    if server.target.baseline:
         return None
-    return (
-        f"answered {response.status}, expected {workload.expected_status}: "
-        f"{body[:300].decode(errors='replace')}"
-    )
+    if response.status != workload.expected_status:
+        return (
+            f"answered {response.status}, expected {workload.expected_status}: "
+            f"{body[:300].decode(errors='replace')}"
+        )
+    if workload.check is not None and (problem := workload.check(body)):
+        return f"answered {response.status} with the wrong content: {problem}"
+    return None
+
+
+def prepare(server: ServerProcess, workload: Workload) -> str | None:
+    """Run the workload's set-up on `server` (not on the floor); the problem, or None."""
+    if workload.prepare is None or server.target.baseline:
+        return None
+    started = time.monotonic()
+    try:
+        workload.prepare(server.url)
+    except Exception as exc:  # any failure means: cannot measure this target
+        return f"set-up failed: {exc}"
+    print(f"prepared {server.target.name} in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return None
 
 
 def measure(
@@ -138,6 +157,7 @@ def measure(
         "target": server.target.name,
         "ops_per_s": r["requests"] / (r["duration_us"] / 1e6),
         "requests": r["requests"],
+        "response_bytes": r["bytes"],  # all responses, headers included (sanity check of sizes)
         "duration_s": r["duration_us"] / 1e6,
         "wall_s": result.wall_s,
         "latency_us": r["latency_us"],
@@ -225,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
                 skipped[name] = f"did not start: {exc}"
                 print(f"skipping {name}: {exc}", file=sys.stderr)
                 continue
-            if problem := preflight(server, workload):
+            if problem := prepare(server, workload) or preflight(server, workload):
                 skipped[name] = problem
                 print(f"skipping {name}: {problem}", file=sys.stderr)
                 server.stop()

@@ -139,14 +139,56 @@ def markdown_table(summaries: list[TargetSummary]) -> str:
     return "\n".join(lines)
 
 
+def matrix_table(records: list[dict[str, Any]]) -> str:
+    """One Markdown row per (workload, connections, target) over several results files.
+
+    `ops/cpu-s` is the figure to trust when `other %` (CPU charged to neither side) is
+    high: it moves less than ops/s when the machine is shared.
+    """
+    lines = [
+        "| workload | conns | target | ops/s (median) | p50 ms | p99 ms | ops/cpu-s "
+        "| other % | >399 |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for record in records:
+        others: dict[str, list[float]] = {}
+        for run in record["runs"]:
+            others.setdefault(run["target"], []).append(run.get("other_cpu_pct", 0.0))
+        conns = record["settings"]["connections"]
+        for s in summarize(record["runs"]):
+            lines.append(
+                f"| {record['workload']} | {conns} | {s.target} | {s.ops_per_s:,.0f} "
+                f"| {s.p50_ms:.2f} | {s.p99_ms:.2f} | {_pct(s.ops_per_server_cpu_s)} "
+                f"| {median(others[s.target]):.0f} | {s.http_errors} |"
+            )
+        for target, reason in record.get("skipped", {}).items():
+            lines.append(
+                f"| {record['workload']} | {conns} | {target} | skipped: "
+                f"{reason[:80].replace('|', '/')} | | | | | |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Re-render a results JSON: `python -m benchmarks.report FILE [--markdown]`."""
+    """Re-render results: `python -m benchmarks.report FILE... [--markdown | --matrix]`."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=main.__doc__)
-    parser.add_argument("results", type=Path, help="a JSON file written by the harness")
+    parser.add_argument("results", type=Path, nargs="+", help="JSON files written by the harness")
     parser.add_argument("--markdown", action="store_true", help="print the README table")
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help="one Markdown table over all files: a row per workload, connections and target",
+    )
     args = parser.parse_args(argv)
-    summaries = summarize(json.loads(args.results.read_text())["runs"])
-    print(markdown_table(summaries) if args.markdown else console_table(summaries))
+    records = [json.loads(path.read_text()) for path in args.results]
+    if args.matrix:
+        print(matrix_table(records))
+        return 0
+    for record in records:
+        summaries = summarize(record["runs"])
+        if len(records) > 1:
+            print(f"\n{record['workload']}, {record['settings']['connections']} connections")
+        print(markdown_table(summaries) if args.markdown else console_table(summaries))
     return 0
 
 

@@ -5,6 +5,10 @@ readiness path. `ServerProcess` runs one in its own process group, waits until i
 answers, reads its CPU time from /proc, and kills the whole group on the way out.
 
 To add a target, append a `Target` to `TARGETS`.
+
+Peers (dynalite, MiniStack, moto) are installed outside the repo, by default under
+`../peers` beside it (`LENTICULAR_PEERS` overrides that); each one's `missing()` prints
+the command that installs it there.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from benchmarks.cpu import process_tree_cpu_seconds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+PEERS_DIR = Path(os.environ.get("LENTICULAR_PEERS", REPO_ROOT.parent / "peers"))
+
 CommandBuilder = Callable[[str, int, Path], list[str]]
+EnvBuilder = Callable[[str, int, Path], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Target:
     ready_path: str  # GET this until it answers below 500
     missing: Callable[[], str | None]  # why the target cannot run here, or None
     baseline: bool = False  # answers 200 to anything, so its status is not checked
+    env: EnvBuilder | None = None  # extra environment variables for the server
 
 
 def _venv_bin(name: str) -> str | None:
@@ -65,14 +73,93 @@ def _hello_command(host: str, port: int, scratch: Path) -> list[str]:
     return [sys.executable, "-m", "benchmarks.hello_app", "--host", host, "--port", str(port)]
 
 
+def _peer_bin(env_var: str, *candidates: Path | str) -> str | None:
+    """The peer's executable: $env_var, else the first candidate that exists (a bare name
+    is looked up on PATH)."""
+    if explicit := os.environ.get(env_var):
+        return explicit if Path(explicit).exists() else None
+    for candidate in candidates:
+        if isinstance(candidate, Path):
+            if candidate.exists():
+                return str(candidate)
+        elif found := shutil.which(candidate):
+            return found
+    return None
+
+
+def _moto_bin() -> str | None:
+    beside = Path(sys.executable).parent / "moto_server"
+    return _peer_bin("MOTO_SERVER", beside, PEERS_DIR / "moto-venv/bin/moto_server", "moto_server")
+
+
 def _moto_command(host: str, port: int, scratch: Path) -> list[str]:
-    return [_venv_bin("moto_server") or "moto_server", "-H", host, "-p", str(port)]
+    return [_moto_bin() or "moto_server", "-H", host, "-p", str(port)]
 
 
 def _moto_missing() -> str | None:
-    if _venv_bin("moto_server") is None:
-        return "moto_server is not installed (pip install 'moto[server]' to include it)"
+    if _moto_bin() is None:
+        return (
+            "moto_server not found (beside this Python, in $MOTO_SERVER, on PATH or in "
+            f"{PEERS_DIR}/moto-venv); install: python3 -m venv {PEERS_DIR}/moto-venv && "
+            f"{PEERS_DIR}/moto-venv/bin/pip install 'moto[server]'"
+        )
     return None
+
+
+def _dynalite_bin() -> str | None:
+    return _peer_bin("DYNALITE_BIN", PEERS_DIR / "dynalite/node_modules/.bin/dynalite", "dynalite")
+
+
+def _dynalite_missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed (dynalite is a Node.js server; apt-get install nodejs)"
+    if _dynalite_bin() is None:
+        return (
+            "dynalite not found (in $DYNALITE_BIN, on PATH or under "
+            f"{PEERS_DIR}/dynalite); install: mkdir -p {PEERS_DIR}/dynalite && "
+            f"npm install --prefix {PEERS_DIR}/dynalite dynalite"
+        )
+    return None
+
+
+def _dynalite_command(host: str, port: int, scratch: Path) -> list[str]:
+    # --path: LevelDB on disk in the scratch dir, durable like lenticular's data dir.
+    db = scratch / "leveldb"
+    db.mkdir(exist_ok=True)
+    return [_dynalite_bin() or "dynalite", "--host", host, "--port", str(port), "--path", str(db)]
+
+
+def _dynalite_memory_command(host: str, port: int, scratch: Path) -> list[str]:
+    return [_dynalite_bin() or "dynalite", "--host", host, "--port", str(port)]
+
+
+def _ministack_bin() -> str | None:
+    return _peer_bin("MINISTACK_BIN", PEERS_DIR / "ministack-venv/bin/ministack", "ministack")
+
+
+def _ministack_missing() -> str | None:
+    if _ministack_bin() is None:
+        return (
+            "ministack not found (in $MINISTACK_BIN, on PATH or in "
+            f"{PEERS_DIR}/ministack-venv); install: python3.12 -m venv "
+            f"{PEERS_DIR}/ministack-venv && {PEERS_DIR}/ministack-venv/bin/pip install ministack"
+        )
+    return None
+
+
+def _ministack_command(host: str, port: int, scratch: Path) -> list[str]:
+    return [_ministack_bin() or "ministack"]
+
+
+def _ministack_env(host: str, port: int, scratch: Path) -> dict[str, str]:
+    # In-memory state (MiniStack's default); WARNING drops its per-request access log,
+    # as lenticular and the floor run without one.
+    return {
+        "GATEWAY_PORT": str(port),
+        "BIND_HOST": host,
+        "TMPDIR": str(scratch),
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 TARGETS: dict[str, Target] = {
@@ -81,6 +168,15 @@ TARGETS: dict[str, Target] = {
         Target("lenticular", _lenticular_command, "/_lenticular/health", _lenticular_missing),
         Target("hello", _hello_command, "/", lambda: None, baseline=True),
         Target("moto", _moto_command, "/moto-api/", _moto_missing),
+        Target("dynalite", _dynalite_command, "/", _dynalite_missing),
+        Target("dynalite-memory", _dynalite_memory_command, "/", _dynalite_missing),
+        Target(
+            "ministack",
+            _ministack_command,
+            "/_ministack/health",
+            _ministack_missing,
+            env=_ministack_env,
+        ),
     ]
 }
 
@@ -132,10 +228,14 @@ class ServerProcess:
         command = self.target.command(self.host, self.port, self.scratch)
         if self.cpu is not None:
             command = ["taskset", "-c", str(self.cpu), *command]
+        env = None
+        if self.target.env is not None:
+            env = {**os.environ, **self.target.env(self.host, self.port, self.scratch)}
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 command,
                 cwd=REPO_ROOT,
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

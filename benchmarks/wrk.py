@@ -51,6 +51,29 @@ class WrkResult:
     wall_s: float  # wall-clock seconds from spawn to exit
 
 
+# With a key slot in the body, wrk runs this request() for every request: the request is
+# formatted once per thread, split around the slot, and each call joins the two halves
+# with 12 fresh digits (2 for the thread, 10 for its counter). Same length every time,
+# so Content-Length holds. The client cost of this is measured in the README.
+VARY_KEY_LUA = """
+local slot = SLOT
+local vary_prefix, vary_suffix
+local vary_counter = 0
+vary_thread = 0  -- set per thread by setup() in report.lua's order of threads
+function init(args)
+   local raw = wrk.format()
+   local at = string.find(raw, slot, 1, true)
+   vary_prefix = string.sub(raw, 1, at - 1)
+   vary_suffix = string.sub(raw, at + #slot)
+end
+function request()
+   vary_counter = vary_counter + 1
+   return vary_prefix .. string.format("%02d%010d", vary_thread % 100, vary_counter)
+      .. vary_suffix
+end
+"""
+
+
 def find_wrk() -> str | None:
     """Path of the wrk binary, or None."""
     return shutil.which("wrk")
@@ -80,6 +103,8 @@ def build_script(request: SignedRequest, count_status: bool) -> str:
     for name, value in request.headers.items():
         lines.append(f"wrk.headers[{lua_string(name.encode())}] = {lua_string(value.encode())}")
     lines.append(f"count_status = {'true' if count_status else 'false'}")
+    if request.key_slot is not None:
+        lines.append(VARY_KEY_LUA.replace("SLOT", lua_string(request.key_slot)))
     return "\n".join(lines) + "\n\n" + REPORT_LUA.read_text()
 
 

@@ -1,6 +1,8 @@
 -- Appended by benchmarks/wrk.py after a generated preamble that sets wrk.method,
 -- wrk.path, wrk.headers and wrk.body. With no request() defined, wrk builds the request
 -- once and replays the same bytes, so the client spends nothing per request in Lua.
+-- A workload with a key slot adds a request() (see VARY_KEY_LUA in wrk.py) that uses
+-- the thread number setup() gives each thread.
 --
 -- When the preamble sets count_status = true, response() tallies status codes per
 -- thread (this makes wrk parse every response, so it costs client CPU); done() then
@@ -10,6 +12,7 @@ local threads = {}
 
 function setup(thread)
    table.insert(threads, thread)
+   thread:set("vary_thread", #threads)
 end
 
 if count_status then
