@@ -2,16 +2,18 @@
 
 `Lenticular.handle_aws` is the one place that shows the ordered steps an AWS API call
 takes: signature scope -> service -> protocol -> operation -> account/region/signature
--> parse -> validate -> dispatch -> serialize -> log.
+-> (RPC protocols) body decoding and size limit -> parse -> validate -> dispatch -> serialize -> log.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 import logging
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -127,7 +129,22 @@ class Lenticular:
     def handle_internal(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/_lenticular/health":
             return json_response(200, self.health())
+        if request.path == "/_lenticular/dynamodb/ttl/sweep" and request.method == "POST":
+            return self.sweep_ttl(request)
         return json_response(404, {"message": f"No lenticular endpoint at {request.path}"})
+
+    def sweep_ttl(self, request: HttpRequest) -> HttpResponse:
+        """Expire DynamoDB items now (PITFALLS 14: tests need a deterministic hook).
+        Body (optional): {"now": epoch seconds} to expire as of another time."""
+        try:
+            body = orjson.loads(request.body) if request.body else {}
+            now = body.get("now") if isinstance(body, dict) else None
+            if now is not None and not isinstance(now, int | float):
+                raise ValueError("now must be a number")
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            return json_response(400, {"message": f"Invalid sweep request: {exc}"})
+        deleted = self.services.get("dynamodb").sweep_expired(now)
+        return json_response(200, {"deleted": deleted})
 
     def health(self) -> dict[str, Any]:
         return {
@@ -157,6 +174,8 @@ class Lenticular:
             ctx.codec = wire.codec or codec_for(wire.model, request)  # 3. protocol
             ctx.operation, uri_params = ctx.codec.find_operation(wire.model, request)  # 4. operation
             self.authenticate(ctx, credential)  # 5. account, region, signature
+            if ctx.codec.name in _RPC_CODECS:  # 6. request compression, size limit
+                request = decoded_rpc_request(request)
             params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
             validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
             ctx.params = params
@@ -314,6 +333,53 @@ async def write_response(send: Any, response: HttpResponse) -> None:
         for chunk in stream:  # type: ignore[union-attr]
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
+
+
+_RPC_CODECS = frozenset({"json", "query", "smithy-rpc-v2-cbor"})
+MAX_RPC_BODY = 16 * 1024 * 1024  # DynamoDB's request limit, above every RPC service's
+
+
+def decoded_rpc_request(request: HttpRequest) -> HttpRequest:
+    """An RPC request's body after its Content-Encoding (SDK request compression: gzip,
+    possibly several members, or deflate), at most 16 MB once decoded. A body that does
+    not decode is a 500, as DynamoDB answers it; an oversized one a 413."""
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    body = request.body
+    if encoding not in ("", "identity"):
+        body = _decompress(body, encoding)
+    if len(body) > MAX_RPC_BODY:
+        raise ServiceError(
+            f"Request size exceeds the limit of {MAX_RPC_BODY} bytes",
+            code="RequestEntityTooLarge",
+            status=413,
+        )
+    return request if body is request.body else dataclasses.replace(request, body=body)
+
+
+def _decompress(body: bytes, encoding: str) -> bytes:
+    if encoding not in ("gzip", "deflate"):
+        raise InternalFailure(f"Unsupported Content-Encoding: {encoding}")
+    out: list[bytes] = []
+    size = 0
+    rest = body
+    while True:  # gzip allows several members one after the other
+        decoder = zlib.decompressobj(31 if encoding == "gzip" else 15)
+        try:
+            chunk = decoder.decompress(rest, MAX_RPC_BODY + 1 - size)
+        except zlib.error:
+            raise InternalFailure(f"Request body is not valid {encoding} data") from None
+        size += len(chunk)
+        out.append(chunk)
+        if size > MAX_RPC_BODY:
+            break
+        if not decoder.eof:
+            raise InternalFailure(f"Request body is not valid {encoding} data")
+        rest = decoder.unused_data
+        if not rest:
+            break
+        if encoding != "gzip":
+            raise InternalFailure(f"Request body is not valid {encoding} data")
+    return b"".join(out)
 
 
 def json_response(status: int, body: Any) -> HttpResponse:

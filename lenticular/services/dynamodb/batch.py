@@ -16,6 +16,7 @@ from lenticular.services.dynamodb.changes import UNREAD, Writer, collection_metr
 from lenticular.services.dynamodb.errors import ValidationException
 from lenticular.services.dynamodb.items import Action, expressions_of
 from lenticular.services.dynamodb.store import DynamoDBStore, load_item
+from lenticular.services.dynamodb.ttl import expired_now
 from lenticular.services.dynamodb.values import check_item, check_values
 
 DUPLICATES = "Provided list of item keys contains duplicates"
@@ -61,8 +62,8 @@ def batch_get_item(store: DynamoDBStore, params: dict[str, Any], get_table: Any)
             size = found[1] if found is not None else 0
             total += size
             units += read_units(size, consistent)
-            if found is not None:
-                item = load_item(found[0])
+            item = load_item(found[0]) if found is not None else None
+            if item is not None and not expired_now(table, item):
                 if exprs is not None and exprs.projection is not None:
                     item = exprs.projection.apply(item)
                 found_items.append(item)

@@ -8,10 +8,10 @@ TransactWriteItems, PartiQL) becomes a list of `Change`s (old item -> new item) 
 
 Observers are the hook for work that must commit atomically with the items: stream
 records and TTL bookkeeping register a `ChangeObserver` in `Writer.observers`; it says
-which tables need the old item (`wants_old`) and is called with the open connection and
+which tables it watches (`watches`) and which need the old item (`wants_old`), and is called with the open connection and
 the changes *inside* the transaction (`observe`), so an observer's failure rolls the
 writes back. Callers read the old item whenever `Writer.needs_old(table)` says so; when
-nothing needs it (a plain PutItem on a table without indexes or observers) they pass
+nothing needs it (a plain PutItem on a table without indexes, stream or TTL) they pass
 `UNREAD` and the write stays a single INSERT.
 """
 
@@ -52,6 +52,7 @@ class Change:
     old_size: int
     new: dict[str, Any] | None  # the item after (None: deleted)
     new_size: int
+    by_service: bool = False  # made by DynamoDB itself (a TTL deletion), not by a caller
 
 
 @dataclass(slots=True)
@@ -64,6 +65,10 @@ class Outcome:
 
 class ChangeObserver(Protocol):
     """Work committed in the same transaction as item changes (streams, TTL)."""
+
+    def watches(self, table: Table) -> bool:
+        """Whether changes to `table` concern this observer at all."""
+        ...
 
     def wants_old(self, table: Table) -> bool:
         """Whether changes to `table` must carry the old item."""
@@ -96,9 +101,13 @@ class Writer:
         """Write `changes` (and their index entries, collection sizes and observer records)
         in one transaction: all of it commits, or none of it. `also(conn, outcomes)` runs
         last inside the transaction (TransactWriteItems records its token there)."""
-        if len(changes) == 1 and not self.observers and also is None:
+        if len(changes) == 1 and also is None:
             only = changes[0]
-            if not only.table.indexes and only.new is not None:
+            if (
+                not only.table.indexes
+                and only.new is not None
+                and not any(o.watches(only.table) for o in self.observers)
+            ):
                 self.store.put(
                     only.table.id, only.hash_key, only.range_key, dump_item(only.new),
                     only.new_size,

@@ -8,6 +8,11 @@ item; reads join the item and cut it down to the projection, so an index never h
 stale copy. A GSI's partition column carries the same 4-byte token as the items table
 (Scan and parallel scan work the same way); an LSI shares the table's partition column.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/SecondaryIndexes.html
+
+A GSI's partition and sort key may each be made of up to four attributes (multi-attribute
+keys); such a key is stored as the tuple encoding of its parts (`keys.encode_tuple`), so
+the sort key orders by its first attribute, then its second, and so on.
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.MultiAttributeKeys
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lenticular.services.dynamodb.errors import ValidationException
-from lenticular.services.dynamodb.keys import encode_value, hash_column
+from lenticular.services.dynamodb.keys import encode_tuple, encode_value, hash_column
 from lenticular.services.dynamodb.values import INVALID, MAX_HASH_KEY, MAX_RANGE_KEY, item_size
 
 _EMPTY = (
@@ -37,19 +42,32 @@ class Index:
     projection: str  # "ALL", "KEYS_ONLY" or "INCLUDE"
     table_keys: tuple[str, ...]  # the table's key attributes (always projected)
     projected: frozenset[str]  # every projected attribute (for ALL: just the keys)
+    hash_keys: tuple[tuple[str, str], ...] = ()  # every partition key (name, type), in order
+    range_keys: tuple[tuple[str, str], ...] = ()  # every sort key (name, type), in order
+
+    @property
+    def composite(self) -> bool:
+        """Whether the partition or sort key has several attributes."""
+        return len(self.hash_keys) > 1 or len(self.range_keys) > 1
+
+    @property
+    def own_key_names(self) -> tuple[str, ...]:
+        """The index's key attributes (partition then sort)."""
+        return tuple(name for name, _ in (*self.hash_keys, *self.range_keys))
 
     @property
     def key_names(self) -> tuple[str, ...]:
         """Index key then table key attributes: what a LastEvaluatedKey holds."""
-        names = [self.hash_name] if self.range_name is None else [self.hash_name, self.range_name]
-        return tuple(dict.fromkeys([*names, *self.table_keys]))
+        return tuple(dict.fromkeys([*self.own_key_names, *self.table_keys]))
 
     # -- writes -------------------------------------------------------------------------
 
     def entry_key(self, item: dict[str, Any]) -> tuple[bytes, bytes] | None:
         """The (partition, sort) store key of `item`'s entry; None when the item lacks an
         index key attribute (sparse). Raises DynamoDB's errors for bad key values, also
-        when the other key attribute is missing."""
+        when another key attribute is missing."""
+        if self.composite:
+            return self._composite_entry_key(item)
         value = item.get(self.hash_name)
         hash_bytes = (
             None if value is None
@@ -63,6 +81,29 @@ class Index:
                 self._encode(value, self.range_name, self.range_type, MAX_RANGE_KEY)
             return None
         range_bytes = self._encode(value, self.range_name, self.range_type, MAX_RANGE_KEY)
+        return hash_column(hash_bytes), range_bytes
+
+    def _composite_entry_key(self, item: dict[str, Any]) -> tuple[bytes, bytes] | None:
+        """entry_key for multi-attribute keys: in the index only if EVERY key attribute
+        is present; each present one is checked all the same."""
+        parts: list[list[bytes]] = [[], []]
+        complete = True
+        for i, (keys, limit) in enumerate(
+            ((self.hash_keys, MAX_HASH_KEY), (self.range_keys, MAX_RANGE_KEY))
+        ):
+            for name, kind in keys:
+                value = item.get(name)
+                if value is None:
+                    complete = False
+                else:
+                    parts[i].append(self._encode(value, name, kind, limit))
+        if not complete:
+            return None
+        hash_parts, range_parts = parts
+        hash_bytes = hash_parts[0] if len(hash_parts) == 1 else encode_tuple(hash_parts)
+        if not range_parts:
+            return hash_column(hash_bytes), b""
+        range_bytes = range_parts[0] if len(range_parts) == 1 else encode_tuple(range_parts)
         return hash_column(hash_bytes), range_bytes
 
     def _encode(self, value: dict[str, Any], name: str, kind: Any, limit: int) -> bytes:
@@ -106,18 +147,20 @@ def indexes_of(description: dict[str, Any], table_keys: tuple[str, ...]) -> tupl
     out: list[Index] = []
     for key, is_global in (("LocalSecondaryIndexes", False), ("GlobalSecondaryIndexes", True)):
         for spec in description.get(key, ()):
-            hash_name = range_name = None
-            for element in spec["KeySchema"]:
-                if element["KeyType"] == "HASH":
-                    hash_name = element["AttributeName"]
-                else:
-                    range_name = element["AttributeName"]
-            assert hash_name is not None
+            schema = spec["KeySchema"]
+            hash_keys = tuple(
+                (e["AttributeName"], types[e["AttributeName"]])
+                for e in schema if e["KeyType"] == "HASH"
+            )  # fmt: skip
+            range_keys = tuple(
+                (e["AttributeName"], types[e["AttributeName"]])
+                for e in schema if e["KeyType"] != "HASH"
+            )  # fmt: skip
+            hash_name = hash_keys[0][0]
+            range_name = range_keys[0][0] if range_keys else None
             projection = spec.get("Projection", {})
             kind = projection.get("ProjectionType", "ALL")
-            projected = {hash_name, *table_keys}
-            if range_name is not None:
-                projected.add(range_name)
+            projected = {*(e["AttributeName"] for e in schema), *table_keys}
             if kind == "INCLUDE":
                 projected.update(projection.get("NonKeyAttributes", ()))
             out.append(
@@ -131,6 +174,8 @@ def indexes_of(description: dict[str, Any], table_keys: tuple[str, ...]) -> tupl
                     projection=kind,
                     table_keys=table_keys,
                     projected=frozenset(projected),
+                    hash_keys=hash_keys,
+                    range_keys=range_keys,
                 )
             )
     return tuple(out)

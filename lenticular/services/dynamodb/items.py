@@ -18,6 +18,7 @@ from lenticular.services.dynamodb.changes import UNREAD, Change, Outcome, Writer
 from lenticular.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException
 from lenticular.services.dynamodb.models import Table
 from lenticular.services.dynamodb.store import DynamoDBStore, load_item
+from lenticular.services.dynamodb.ttl import expired_now
 from lenticular.services.dynamodb.values import (
     INVALID,
     check_item,
@@ -204,9 +205,11 @@ class ItemEngine:
         found = self.store.get(table.id, hash_key, range_key)
         out: dict[str, Any] = {}
         size = 0
-        if found is not None:
-            item = load_item(found[0])
-            size = found[1]
+        item = load_item(found[0]) if found is not None else None
+        if item is not None and expired_now(table, item):
+            item = None  # expired: gone for readers, the sweeper deletes it
+        if item is not None:
+            size = found[1]  # type: ignore[index]
             if exprs is not None and exprs.projection is not None:
                 item = exprs.projection.apply(item)
             out["Item"] = item

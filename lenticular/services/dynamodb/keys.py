@@ -10,6 +10,12 @@ stored as bytes whose memcmp order equals DynamoDB's order for its type:
   per byte; negative numbers have exponent and digits complemented and a 0xFF terminator
   so that a shorter digit string sorts after its extensions, as -0.12 > -0.123 requires.
 
+A multi-attribute GSI key (several HASH or several RANGE attributes) is stored as the
+tuple encoding of its parts: each part's bytes with 0x00 escaped as 0x00 0xFF, then the
+terminator 0x00 0x01. Concatenated, these compare part by part (a part that is a prefix
+of another sorts first), and the encoding of leading parts is a byte prefix of the whole
+key, so a Query on the first k sort-key attributes is a prefix range.
+
 The partition key column also starts with a 4-byte token (a CRC32 of the encoded value),
 so a table's partitions are spread over 2**32 token values: a Scan walks them in token
 order (like DynamoDB, not in key order) and parallel-scan segments are contiguous token
@@ -57,6 +63,19 @@ def encode_value(kind: str, value: Any) -> bytes:
     if kind == "N":
         return encode_number(value)
     return bytes(value)
+
+
+TUPLE_END = b"\x00\x01"  # ends each part of a tuple encoding
+
+
+def escape_part(encoded: bytes) -> bytes:
+    """One part of a tuple encoding without its terminator (for begins_with ranges)."""
+    return encoded.replace(b"\x00", b"\x00\xff")
+
+
+def encode_tuple(parts: list[bytes] | tuple[bytes, ...]) -> bytes:
+    """The order-preserving encoding of several encoded key values (see above)."""
+    return b"".join(escape_part(p) + TUPLE_END for p in parts)
 
 
 def token(encoded_hash: bytes) -> bytes:

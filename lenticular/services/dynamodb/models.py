@@ -148,3 +148,28 @@ def _encode_checked(kind: Any, inner: Any, name: str, is_hash: bool) -> bytes:
                 " 1024 bytes"
             )
     return encoded
+
+
+@dataclass(slots=True)
+class Stream:
+    """One stream of a table (enabled, or disabled and still readable for 24 hours)."""
+
+    id: int  # row id in ddb_streams
+    table_id: int
+    account_id: str
+    region: str
+    table_name: str
+    arn: str  # {table ARN}/stream/{label}
+    label: str  # the ISO timestamp in the ARN
+    view_type: str  # KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES
+    key_schema: list[dict[str, Any]]  # the table's KeySchema
+    created_at: float  # epoch seconds
+    disabled_at: float | None  # None while enabled
+    shard_id: str  # the stream's one shard
+    start_seq: int  # first sequence number of the shard
+    end_seq: int | None  # last sequence number once the shard is closed
+    trimmed_to: int  # records up to this sequence number were trimmed (24 hours)
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None

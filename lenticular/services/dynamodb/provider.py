@@ -11,8 +11,14 @@ Limitations versus AWS:
   BatchGetItem leaves keys unprocessed only past 16 MB.
 - Transactions never conflict (TransactionConflictException is never raised): requests
   run one at a time, so they are serializable without it.
-- StreamSpecification, TTL and point-in-time recovery settings are recorded and
-  described; no stream records are produced and expired items are not deleted yet.
+- Streams: one shard per stream for its whole life (AWS rolls shards about every four
+  hours and splits them under load); records are written in the same transaction as the
+  items, so they are readable at once. The dynamodbstreams API is its own provider.
+- TTL: expired items vanish from reads at once and a sweeper deletes them within about a
+  second (AWS: within days, visible until then); `sweep_expired` does it on demand. A
+  write's condition still sees an expired item that the sweeper has not deleted yet.
+  The sweeper starts with the provider (the first DynamoDB or Streams request).
+- Point-in-time recovery settings are recorded and described.
 - ItemCollectionMetrics' SizeEstimateRangeGB is [whole GB, whole GB + 1] of the exact size.
 - Capacity is computed and reported (ReturnConsumedCapacity), never enforced: there is
   no throttling, and ProvisionedThroughput only shows in descriptions.
@@ -24,10 +30,13 @@ Limitations versus AWS:
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
-from lenticular.services.dynamodb import batch, scans, tables, transactions
+from lenticular.services.dynamodb import batch, scans, tables, transactions, ttl
 from lenticular.services.dynamodb.changes import Writer, backfill
 from lenticular.services.dynamodb.errors import (
     TableNotFoundException,
@@ -36,6 +45,8 @@ from lenticular.services.dynamodb.errors import (
 from lenticular.services.dynamodb.items import ItemEngine
 from lenticular.services.dynamodb.partiql import execute as partiql
 from lenticular.services.dynamodb.store import MIGRATIONS, DynamoDBStore
+from lenticular.services.dynamodb.stream_store import StreamStore
+from lenticular.services.dynamodb.streams import StreamLog
 from lenticular.services.dynamodb.tables import Catalog
 
 if TYPE_CHECKING:
@@ -43,13 +54,59 @@ if TYPE_CHECKING:
     from lenticular.services.dynamodb.models import Table
     from lenticular.services.registry import ServiceRegistry
 
+log = logging.getLogger("lenticular.dynamodb")
+SWEEP_INTERVAL = 1.0  # seconds between background TTL sweeps
+TRIM_EVERY = 60  # sweeps between stream retention trims
+
 
 class DynamoDBProvider:
     def __init__(self, registry: ServiceRegistry) -> None:
         self.store = DynamoDBStore(registry.data_dir.database("dynamodb", MIGRATIONS))
         self.catalog = Catalog(self.store)
         self.writer = Writer(self.store)  # every item write goes through it
+        self.streams = StreamLog(StreamStore(self.store.db))  # dynamodbstreams reads it
+        self.expiries = ttl.ExpiryIndex(self.store)
+        self.writer.observers += [self.streams, self.expiries]
         self.items = ItemEngine(self.store, self.writer)
+        self._sweeper: asyncio.Task[None] | None = None
+        self.start_sweeper()
+
+    # -- background work: TTL deletions and stream retention ---------------------------------
+
+    def start_sweeper(self) -> None:
+        """Start the background sweeper on the running event loop (if there is one)."""
+        if self._sweeper is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # created outside a server (engine tests): sweep_expired() by hand
+        self._sweeper = loop.create_task(self._sweep_forever())
+
+    async def _sweep_forever(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            ticks += 1
+            try:
+                self.sweep_expired(limit=ttl.SWEEP_BATCH)
+                if ticks % TRIM_EVERY == 0:
+                    self.streams.trim()
+            except Exception:  # keep sweeping; a bug here must not stop TTL for good
+                log.exception("DynamoDB sweep failed")
+
+    def sweep_expired(self, now: float | None = None, limit: int | None = None) -> int:
+        """Delete every item expired at `now` (default: the current time) from every
+        TTL-enabled table, as DynamoDB's TTL does (stream REMOVE records carry the
+        service identity); at most `limit` per table when given. The number deleted.
+        This is the deterministic "expire now" hook."""
+        when = now if now is not None else time.time()
+        return ttl.sweep(self.store, self.writer, self.catalog.all(), when, limit)
+
+    def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
 
     def _table(self, ctx: RequestContext, name: str) -> Table:
         return self.catalog.get(ctx.account_id, ctx.region, name)
@@ -64,6 +121,8 @@ class DynamoDBProvider:
 
     def create_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.catalog.create(ctx.account_id, ctx.region, params)
+        if self.streams.sync(table):
+            self.catalog.save(table)
         return {"TableDescription": self.catalog.describe(table)}
 
     def describe_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +155,7 @@ class DynamoDBProvider:
             self.store.drop_index(table.id, name)
         for name in new_names - old_names:
             backfill(self.store, table, name)
+        self.streams.sync(table)
         self.catalog.save(table)
         return {"TableDescription": self.catalog.describe(table)}
 
@@ -106,6 +166,7 @@ class DynamoDBProvider:
                 "Resource cannot be deleted as it is currently protected against deletion."
                 " Disable deletion protection first."
             )
+        self.streams.table_deleted(table)
         return {"TableDescription": self.catalog.delete(table)}
 
     def describe_limits(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -143,13 +204,14 @@ class DynamoDBProvider:
 
     def describe_time_to_live(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self._describe_target(ctx, params["TableName"])
-        return {"TimeToLiveDescription": tables.describe_ttl(table)}
+        return {"TimeToLiveDescription": ttl.describe_ttl(table)}
 
     def update_time_to_live(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self._table(ctx, params["TableName"])
         spec = params["TimeToLiveSpecification"]
-        tables.update_ttl(table, spec)
+        ttl.update_ttl(table, spec)
         self.catalog.save(table)
+        self.expiries.rebuild(table)
         return {"TimeToLiveSpecification": spec}
 
     def describe_continuous_backups(

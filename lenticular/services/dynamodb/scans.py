@@ -9,15 +9,23 @@ order); a parallel-scan segment is a contiguous range of tokens (see `keys`).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from lenticular.services.dynamodb import expressions as expr
 from lenticular.services.dynamodb.capacity import consumed, read_units
 from lenticular.services.dynamodb.errors import ValidationException
 from lenticular.services.dynamodb.indexes import Index
-from lenticular.services.dynamodb.keys import encode_value, hash_column, segment_bounds
+from lenticular.services.dynamodb.keys import (
+    encode_tuple,
+    encode_value,
+    escape_part,
+    hash_column,
+    segment_bounds,
+)
 from lenticular.services.dynamodb.models import Table
 from lenticular.services.dynamodb.store import DynamoDBStore, Row, load_item
+from lenticular.services.dynamodb.ttl import expiry, is_expired
 from lenticular.services.dynamodb.values import INVALID, check_values
 
 PAGE_BYTES = 1024 * 1024
@@ -119,15 +127,22 @@ class _Request:
         last: Row | None = None
         more = False
         filt, proj, count_only = self.filter, self.projection, self.count_only
+        ttl_name = table.description.get("_ttl")  # expired items are skipped (see `ttl`)
+        now = time.time()
         while not more:
             want = _CHUNK if limit is None else min(_CHUNK, limit - scanned)
             rows = fetch(last, want)
             for row in rows:
+                last = row
+                if ttl_name:
+                    item = load_item(row[2])
+                    if is_expired(expiry(ttl_name, item), now):
+                        continue
                 scanned += 1
                 read += row[3]
-                last = row
                 if filt is not None or not count_only:
-                    item = load_item(row[2])
+                    if not ttl_name:
+                        item = load_item(row[2])
                     if view is not None:
                         item = view(item)
                     if filt is None or filt.matches(item):
@@ -162,22 +177,32 @@ def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[
     table: Table = get_table()
     index = request.check_index(table)
     target: Any = index or table
+    multi: dict[str, Any] = {}
+    if index is not None and index.composite:
+        multi["hash_keys"] = tuple(name for name, _ in index.hash_keys)
+        multi["range_keys"] = tuple(name for name, _ in index.range_keys)
     if "KeyConditionExpression" in params:
         kc = request.ctx.key_condition(
-            params["KeyConditionExpression"], hash_key=target.hash_name, range_key=target.range_name
-        )
+            params["KeyConditionExpression"], hash_key=target.hash_name,
+            range_key=target.range_name, **multi,
+        )  # fmt: skip
     elif "KeyConditions" in params:
         kc = expr.legacy_key_condition(
-            params["KeyConditions"], hash_key=target.hash_name, range_key=target.range_name
-        )
+            params["KeyConditions"], hash_key=target.hash_name, range_key=target.range_name,
+            **multi,
+        )  # fmt: skip
     else:
         raise ValidationException(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in"
             " the request."
         )
     request.ctx.finish()
-    hash_key = hash_column(_operand(kc.hash_value, target.hash_type))
-    low, high = _range_bounds(kc, target)
+    _check_filter_keys(request, index.own_key_names if index is not None else table.key_names)
+    if index is not None and index.composite:
+        hash_key, (low, high) = _multi_bounds(kc, index)
+    else:
+        hash_key = hash_column(_operand(kc.hash_value, target.hash_type))
+        low, high = _range_bounds(kc, target)
     start = params.get("ExclusiveStartKey")
     forward = params.get("ScanIndexForward", True)
     if index is not None:
@@ -220,6 +245,25 @@ def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[
         return store.partition(table.id, hash_key, lo, hi, forward, n)
 
     return request.page(table, fetch)
+
+
+def _check_filter_keys(request: _Request, keys: tuple[str, ...]) -> None:
+    """A Query's filter may not use the key attributes of what it reads (they belong in
+    the key condition)."""
+    if request.filter is None:
+        return
+    if "FilterExpression" in request.params:
+        used = expr.top_level_names(request.filter.tree)
+        what = "Filter Expression"
+    else:
+        used = list(request.params.get("QueryFilter") or ())
+        what = "QueryFilter"
+    for name in used:
+        if name in keys:
+            raise ValidationException(
+                f"{what} can only contain non-primary key attributes: Primary key attribute:"
+                f" {name}"
+            )
 
 
 def _index_start(table: Table, index: Index, start: dict[str, Any]) -> tuple[bytes, ...]:
@@ -310,6 +354,43 @@ def _range_bounds(kc: Any, table: Table) -> tuple[Bound, Bound]:
     # BEGINS_WITH: [prefix, next prefix)
     prefix = values[0]
     return (prefix, True), _prefix_end(prefix)
+
+
+def _multi_bounds(kc: Any, index: Index) -> tuple[bytes, tuple[Bound, Bound]]:
+    """The partition column and sort-key bounds of a Query on a multi-attribute key (see
+    `keys.encode_tuple`: the leading `=` parts make a byte prefix of the sort key)."""
+    hash_parts = [
+        _operand(v, kind) for v, (_, kind) in zip(kc.hash_values, index.hash_keys, strict=True)
+    ]
+    hash_bytes = hash_parts[0] if len(hash_parts) == 1 else encode_tuple(hash_parts)
+    hash_key = hash_column(hash_bytes)
+    op = kc.range_op
+    if op is None:
+        return hash_key, (None, None)
+    kinds = [kind for _, kind in index.range_keys]
+    if len(kinds) == 1:  # one sort key attribute: the plain encoding
+        return hash_key, _range_bounds(kc, index)
+    prefix = encode_tuple([_operand(v, k) for v, k in zip(kc.range_prefix, kinds, strict=False)])
+    kind = kinds[len(kc.range_prefix)]
+    values = [encode_tuple([_operand(v, kind)]) for v in kc.range_values]
+    floor: Bound = (prefix, True) if prefix else None
+    ceiling = _prefix_end(prefix) if prefix else None
+    if op == "=":
+        return hash_key, ((prefix + values[0], True), _prefix_end(prefix + values[0]))
+    if op == "<":
+        return hash_key, (floor, (prefix + values[0], False))
+    if op == "<=":
+        return hash_key, (floor, _prefix_end(prefix + values[0]))
+    if op == ">":
+        after = _prefix_end(prefix + values[0])
+        return hash_key, ((after[0], True) if after else None, ceiling)
+    if op == ">=":
+        return hash_key, ((prefix + values[0], True), ceiling)
+    if op == "BETWEEN":
+        return hash_key, ((prefix + values[0], True), _prefix_end(prefix + values[1]))
+    # BEGINS_WITH: the part starts with the value (its escaped bytes, no terminator)
+    start = prefix + escape_part(_operand(kc.range_values[0], kind))
+    return hash_key, ((start, True), _prefix_end(start))
 
 
 def _prefix_end(prefix: bytes) -> Bound:

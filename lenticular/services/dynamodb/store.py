@@ -45,6 +45,13 @@ def load_item(data: bytes) -> dict[str, Any]:
     return item
 
 
+def decode_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Turn the base64 text of an item's binary values (loaded JSON) back into bytes."""
+    for value in item.values():
+        _decode_binary(value)
+    return item
+
+
 def _decode_binary(value: dict[str, Any]) -> None:
     for kind, inner in value.items():
         if kind == "B":
@@ -124,6 +131,7 @@ class DynamoDBStore:
             conn.execute("DELETE FROM ddb_index_entries WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_collections WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_tags WHERE table_id = ?", (table_id,))
+            conn.execute("DELETE FROM ddb_ttl WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_tables WHERE id = ?", (table_id,))
 
     def table_stats(self, table_id: int) -> tuple[int, int]:
@@ -280,6 +288,34 @@ class DynamoDBStore:
             " e.item_hash, e.item_range LIMIT ?"
         )
         return self.db.query(sql, args)  # type: ignore[return-value]
+
+    # -- TTL expiry index (see `ttl`) ---------------------------------------------------------
+
+    @staticmethod
+    def set_expiry(conn: Any, table_id: int, hash_key: bytes, range_key: bytes,
+                   expires_at: float | None) -> None:  # fmt: skip
+        """Record when an item expires (None: it does not)."""
+        if expires_at is None:
+            conn.execute(
+                "DELETE FROM ddb_ttl WHERE table_id = ? AND hash_key = ? AND range_key = ?",
+                (table_id, hash_key, range_key),
+            )
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO ddb_ttl VALUES (?, ?, ?, ?)",
+                (table_id, hash_key, range_key, expires_at),
+            )
+
+    def clear_expiries(self, table_id: int) -> None:
+        self.db.execute("DELETE FROM ddb_ttl WHERE table_id = ?", (table_id,))
+
+    def expired(self, table_id: int, since: float, until: float, limit: int) -> list[Any]:
+        """(hash_key, range_key) of up to `limit` items expiring in [since, until)."""
+        return self.db.query(
+            "SELECT hash_key, range_key FROM ddb_ttl WHERE table_id = ? AND expires_at >= ?"
+            " AND expires_at < ? ORDER BY expires_at LIMIT ?",
+            (table_id, since, until, limit),
+        )
 
     # -- TransactWriteItems tokens ----------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lenticular.services.dynamodb.errors import (
@@ -87,6 +87,9 @@ class Catalog:
             )
         return table
 
+    def all(self) -> list[Table]:
+        return list(self._tables.values())
+
     def names(self, account: str, region: str) -> list[str]:
         return sorted(name for (a, r, name) in self._tables if a == account and r == region)
 
@@ -109,6 +112,10 @@ class Catalog:
     def delete(self, table: Table) -> dict[str, Any]:
         description = self.describe(table)
         description["TableStatus"] = "DELETING"
+        # DeleteTable's description leaves out the schema, as AWS's does
+        for key in ("CreationDateTime", "KeySchema", "AttributeDefinitions",
+                    "GlobalSecondaryIndexes", "LocalSecondaryIndexes"):  # fmt: skip
+            description.pop(key, None)
         self.store.delete_table(table.id)
         self._tables.pop((table.account_id, table.region, table.name), None)
         return description
@@ -139,7 +146,7 @@ def new_description(account: str, region: str, params: dict[str, Any]) -> dict[s
     name = params["TableName"]
     check_table_name(name)
     key_schema = params["KeySchema"]
-    definitions = params["AttributeDefinitions"]
+    definitions = params.get("AttributeDefinitions") or []  # missing: every key undefined
     check_key_schema(key_schema, "")
     types: dict[str, str] = {}
     for definition in definitions:
@@ -147,8 +154,8 @@ def new_description(account: str, region: str, params: dict[str, Any]) -> dict[s
     gsis = params.get("GlobalSecondaryIndexes") or []
     lsis = params.get("LocalSecondaryIndexes") or []
     used = [e["AttributeName"] for e in key_schema]
-    for index in [*gsis, *lsis]:
-        check_key_schema(index["KeySchema"], index["IndexName"])
+    for index, is_global in [*((i, True) for i in gsis), *((i, False) for i in lsis)]:
+        check_key_schema(index["KeySchema"], index["IndexName"], is_global)
         used += [e["AttributeName"] for e in index["KeySchema"]]
     missing = [n for n in dict.fromkeys(used) if n not in types]
     if missing:
@@ -157,7 +164,15 @@ def new_description(account: str, region: str, params: dict[str, Any]) -> dict[s
             f" Keys: [{', '.join(missing)}], AttributeDefinitions: [{', '.join(types)}]"
         )
     if len(definitions) != len(types):
-        raise ValidationException(f"{INVALID}Cannot have two attributes with the same name")
+        seen: set[str] = set()
+        twice = next(
+            d["AttributeName"] for d in definitions
+            if d["AttributeName"] in seen or seen.add(d["AttributeName"])
+        )  # fmt: skip
+        raise ValidationException(
+            f"{INVALID}Cannot have two attributes with the same name: Duplicate AttributeName"
+            f" in AttributeDefinitions: {twice}"
+        )
     if set(types) - set(used):
         if not gsis and not lsis:
             raise ValidationException(
@@ -229,7 +244,7 @@ def new_description(account: str, region: str, params: dict[str, Any]) -> dict[s
         ]
     stream = params.get("StreamSpecification")
     if stream is not None:
-        apply_stream_specification(description, stream)
+        apply_stream_specification(description, stream, creating=True)
     if params.get("TableClass"):
         description["TableClassSummary"] = {"TableClass": params["TableClass"]}
     sse = params.get("SSESpecification")
@@ -243,10 +258,18 @@ def new_description(account: str, region: str, params: dict[str, Any]) -> dict[s
     return description
 
 
-def check_key_schema(schema: list[dict[str, Any]], index: str) -> None:
+def check_key_schema(schema: list[dict[str, Any]], index: str, is_global: bool = False) -> None:
     prefix = "Invalid KeySchema: " if not index else f"{INVALID}Index KeySchema: "
     if schema[0]["KeyType"] != "HASH":
         raise ValidationException(f"{prefix}The first KeySchemaElement is not a HASH key type")
+    if is_global and len(schema) > 1:
+        check_multi_attribute_key(schema, index)
+        return
+    if len(schema) > 2:
+        raise ValidationException(
+            f"1 validation error detected: Value at '{'keySchema' if not index else index}'"
+            " failed to satisfy constraint: Member must have length less than or equal to 2"
+        )
     if len(schema) > 1:
         if schema[1]["KeyType"] != "RANGE":
             raise ValidationException(
@@ -257,6 +280,39 @@ def check_key_schema(schema: list[dict[str, Any]], index: str) -> None:
                 f"{INVALID}Both the Hash Key and the Range Key element in the KeySchema have the"
                 " same name"
             )
+
+
+MAX_KEY_PARTS = 4  # attributes per partition key and per sort key of a GSI
+
+
+def check_multi_attribute_key(schema: list[dict[str, Any]], index: str) -> None:
+    """A GSI's key: up to 4 HASH then up to 4 RANGE attributes, each named once.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.MultiAttributeKeys
+    """
+    kinds = [e["KeyType"] for e in schema]
+    if "RANGE" in kinds and "HASH" in kinds[kinds.index("RANGE") :]:
+        raise ValidationException(
+            f"{INVALID}Index KeySchema: all HASH key elements must precede all RANGE key"
+            f" elements for index: {index}"
+        )
+    for kind in ("HASH", "RANGE"):
+        if kinds.count(kind) > MAX_KEY_PARTS:
+            raise ValidationException(
+                f"{INVALID}Index KeySchema: a global secondary index can have at most"
+                f" {MAX_KEY_PARTS} {kind} key attributes, got {kinds.count(kind)} for index:"
+                f" {index}"
+            )
+    names = [e["AttributeName"] for e in schema]
+    if len(schema) == 2 and names[0] == names[1]:
+        raise ValidationException(
+            f"{INVALID}Both the Hash Key and the Range Key element in the KeySchema have the"
+            " same name"
+        )
+    if len(set(names)) != len(names):
+        raise ValidationException(
+            f"{INVALID}Index KeySchema: two KeySchemaElements have the same name for index:"
+            f" {index}"
+        )
 
 
 def check_local_indexes(lsis: list[dict[str, Any]], key_schema: list[dict[str, Any]]) -> None:
@@ -283,6 +339,17 @@ def index_description(
         raise ValidationException(f"{INVALID}Duplicate index name: {name}")
     names.add(name)
     projection = index["Projection"]
+    kind = projection.get("ProjectionType")
+    if kind not in ("ALL", "KEYS_ONLY", "INCLUDE"):
+        raise ValidationException(f"{INVALID}Unknown ProjectionType: {kind or 'null'}")
+    extra = projection.get("NonKeyAttributes")
+    if kind == "INCLUDE" and not extra:
+        raise ValidationException(
+            f"{INVALID}ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+        )
+    if extra and len(set(extra)) != len(extra):
+        twice = next(a for i, a in enumerate(extra) if a in extra[:i])
+        raise ValidationException(f"{INVALID}Duplicate NonKeyAttributes in Projection: {twice}")
     if projection.get("ProjectionType") != "INCLUDE" and projection.get("NonKeyAttributes"):
         raise ValidationException(
             f"{INVALID}ProjectionType is {projection.get('ProjectionType')}, but NonKeyAttributes"
@@ -312,36 +379,58 @@ def provisioned(throughput: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def apply_stream_specification(description: dict[str, Any], spec: dict[str, Any]) -> None:
-    enabled = spec.get("StreamEnabled")
-    if enabled:
+def apply_stream_specification(
+    description: dict[str, Any], spec: dict[str, Any], creating: bool = False
+) -> None:
+    """Enable or disable the table's stream in its description (`streams.StreamLog.sync`
+    then opens or closes the stream itself). Enabling again after disabling makes a new
+    stream with a new label and ARN."""
+    name = description["TableName"]
+    current = description.get("StreamSpecification")
+    is_on = bool(current and current.get("StreamEnabled"))
+    if spec.get("StreamEnabled"):
         if not spec.get("StreamViewType"):
             raise ValidationException(
                 f"{INVALID}StreamViewType must be specified when StreamEnabled is true"
             )
-        current = description.get("StreamSpecification")
-        if current and current.get("StreamEnabled"):
-            raise ValidationException(
-                f"Table already has an enabled stream: TableName: {description['TableName']}"
-            )
-        label = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        if is_on:
+            raise ValidationException(f"Table already has an enabled stream: TableName: {name}")
+        label = _next_label(description.get("LatestStreamLabel"))
         description["StreamSpecification"] = {
             "StreamEnabled": True,
             "StreamViewType": spec["StreamViewType"],
         }
         description["LatestStreamLabel"] = label
         description["LatestStreamArn"] = f"{description['TableArn']}/stream/{label}"
-    else:
-        current = description.get("StreamSpecification")
-        if not current or not current.get("StreamEnabled"):
-            if "StreamSpecification" in description or spec.get("StreamViewType"):
-                raise ValidationException(
-                    f"Table already has no stream enabled: TableName: {description['TableName']}"
-                    if current
-                    else f"{INVALID}StreamViewType must not be specified when StreamEnabled is false"
-                )
-            return
-        description["StreamSpecification"] = {"StreamEnabled": False}
+        return
+    if spec.get("StreamViewType"):
+        raise ValidationException(
+            f"{INVALID}StreamViewType must not be specified when StreamEnabled is false"
+            if creating
+            else f"{INVALID}If stream is being disabled, then UpdateViewType must not be specified"
+        )
+    if creating:
+        return
+    if not is_on:
+        raise ValidationException(f"Table has no stream to disable: TableName: {name}")
+    description["StreamSpecification"] = {"StreamEnabled": False}
+
+
+_LABEL = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+def _next_label(previous: str | None) -> str:
+    """A stream label (an ISO timestamp in milliseconds) later than `previous`, so a
+    stream enabled again at once still gets an ARN of its own."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if previous:
+        try:
+            last = datetime.strptime(previous, _LABEL)
+        except ValueError:
+            last = None
+        if last is not None and now <= last:
+            now = last + timedelta(milliseconds=1)
+    return now.strftime(_LABEL)[:-3]
 
 
 # -- UpdateTable ---------------------------------------------------------------------------------
@@ -440,7 +529,7 @@ def _update_gsi(description: dict[str, Any], update: dict[str, Any], billing: st
             raise ValidationException(
                 f"Attempting to create an index which already exists: {spec['IndexName']}"
             )
-        check_key_schema(spec["KeySchema"], spec["IndexName"])
+        check_key_schema(spec["KeySchema"], spec["IndexName"], is_global=True)
         throughput = spec.get("ProvisionedThroughput") or {}
         indexes.append(index_description(description["TableArn"], spec, throughput, set()))
     elif "Delete" in update:
@@ -467,30 +556,7 @@ def _update_gsi(description: dict[str, Any], update: dict[str, Any], billing: st
         del description["GlobalSecondaryIndexes"]
 
 
-# -- TTL and continuous backups (recorded) ---------------------------------------------------------
-
-
-def describe_ttl(table: Table) -> dict[str, Any]:
-    ttl = table.description.get("_ttl")
-    if not ttl:
-        return {"TimeToLiveStatus": "DISABLED"}
-    return {"TimeToLiveStatus": "ENABLED", "AttributeName": ttl}
-
-
-def update_ttl(table: Table, spec: dict[str, Any]) -> None:
-    current = table.description.get("_ttl")
-    if spec["Enabled"]:
-        if current:
-            raise ValidationException("TimeToLive is already enabled")
-        table.description["_ttl"] = spec["AttributeName"]
-    else:
-        if not current:
-            raise ValidationException("TimeToLive is already disabled")
-        if current != spec["AttributeName"]:
-            raise ValidationException(
-                "The attribute name provided does not match the current TimeToLive attribute name"
-            )
-        table.description.pop("_ttl", None)
+# -- continuous backups (recorded) ---------------------------------------------------------
 
 
 def describe_backups(table: Table) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from lenticular.services.dynamodb.errors import (
 )
 from lenticular.services.dynamodb.items import CONDITION_FAILED, Action, expressions_of
 from lenticular.services.dynamodb.store import DynamoDBStore, load_item
+from lenticular.services.dynamodb.ttl import expired_now
 from lenticular.services.dynamodb.values import check_item, check_values
 
 ONE_ITEM = "Transaction request cannot include multiple operations on one item"
@@ -78,10 +79,10 @@ def transact_get_items(
         capacities[table.name] = merge(
             capacities.get(table.name), consumed(mode, table.name, units)
         )
-        if found is None:
+        item = load_item(found[0]) if found is not None else None
+        if item is None or expired_now(table, item):
             responses.append({})
             continue
-        item = load_item(found[0])
         if exprs is not None and exprs.projection is not None:
             item = exprs.projection.apply(item)
         responses.append({"Item": item})

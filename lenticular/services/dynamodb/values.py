@@ -24,6 +24,7 @@ MAX_DEPTH = 32
 INVALID = "One or more parameter values were invalid: "
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_KINDS = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"})
 _SET_NAMES = {"SS": "An string set ", "NS": "An number set ", "BS": "Binary sets "}
 
 
@@ -105,6 +106,12 @@ def check_value(value: Any, depth: int = 1) -> int:
             False,
         )
     for kind, inner in value.items():
+        if kind not in _KINDS:  # AWS's JSON reader drops unknown members: nothing is left
+            raise BadValue(
+                "Supplied AttributeValue is empty, must contain exactly one of the supported"
+                " datatypes",
+                False,
+            )
         if kind == "S":
             return len(inner.encode()) if not inner.isascii() else len(inner)
         if kind == "N":

@@ -22,6 +22,7 @@ so callers must treat items as immutable.
 
 from __future__ import annotations
 
+from .ast import top_level_names
 from .context import Condition, ExpressionContext, Projection, Update
 from .key_condition import KeyCondition
 from .legacy import (
@@ -45,4 +46,5 @@ __all__ = [
     "legacy_key_condition",
     "legacy_projection",
     "legacy_update",
+    "top_level_names",
 ]

@@ -146,3 +146,18 @@ class UpdateTree:
 @dataclass(frozen=True, slots=True)
 class ProjectionTree:
     paths: tuple[Path, ...]
+
+
+def top_level_names(node: object) -> list[str]:
+    """The attribute every document path of a resolved tree starts with, in tree order."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Path):
+            out.append(str(current.elements[0]))
+        elif isinstance(current, tuple):
+            stack.extend(reversed(current))
+        elif hasattr(current, "__dataclass_fields__"):
+            stack.extend(reversed([getattr(current, f) for f in current.__dataclass_fields__]))
+    return out

@@ -174,11 +174,20 @@ class ExpressionContext:
         return self.condition(text, kind="FilterExpression")
 
     def key_condition(
-        self, text: str, *, hash_key: str, range_key: str | None
+        self,
+        text: str,
+        *,
+        hash_key: str,
+        range_key: str | None,
+        hash_keys: tuple[str, ...] = (),
+        range_keys: tuple[str, ...] = (),
     ) -> KeyCondition:
         kind = "KeyConditionExpression"
         tree = self._resolver.condition(kind, _parsed_condition(kind, text)[0])
-        return key_condition(tree, hash_key=hash_key, range_key=range_key)
+        return key_condition(
+            tree, hash_key=hash_key, range_key=range_key, hash_keys=hash_keys,
+            range_keys=range_keys,
+        )  # fmt: skip
 
     def update(self, text: str) -> Update:
         tree, found = _parsed_update(text)

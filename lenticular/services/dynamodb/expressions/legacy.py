@@ -27,7 +27,7 @@ from .ast import (
     UpdateTree,
 )
 from .context import Condition, Projection, Update
-from .key_condition import KeyCondition
+from .key_condition import KeyCondition, multi_key_condition
 from .values import describe, order, type_of
 
 _INVALID = "One or more parameter values were invalid: "
@@ -153,17 +153,33 @@ def legacy_filter(conditions: dict, conditional_operator: str | None) -> Conditi
 
 
 def legacy_key_condition(
-    key_conditions: dict, *, hash_key: str, range_key: str | None
+    key_conditions: dict,
+    *,
+    hash_key: str,
+    range_key: str | None,
+    hash_keys: tuple[str, ...] = (),
+    range_keys: tuple[str, ...] = (),
 ) -> KeyCondition:
-    """KeyConditions as a KeyCondition."""
+    """KeyConditions as a KeyCondition (`hash_keys`/`range_keys`: see `key_condition`)."""
     for spec in key_conditions.values():
         _check_arguments(spec.get("ComparisonOperator"), list(spec.get("AttributeValueList") or []))
+    if len(hash_keys) > 1 or len(range_keys) > 1:
+        seen: dict[str, tuple[str, tuple[dict, ...]]] = {}
+        for name, spec in key_conditions.items():
+            op = _KEY_RANGE_OPS.get(spec.get("ComparisonOperator"))
+            if op is None:
+                raise ValidationException(
+                    "Attempted conditional constraint is not an indexable operation"
+                )
+            seen[name] = (op, tuple(spec.get("AttributeValueList") or ()))
+        return multi_key_condition(seen, hash_keys, range_keys)
     if hash_key not in key_conditions:
         raise ValidationException(f"Query condition missed key schema element: {hash_key}")
     for name in key_conditions:
         if name not in (hash_key, range_key):
-            missing = range_key if range_key is not None else name
-            raise ValidationException(f"Query condition missed key schema element: {missing}")
+            if range_key is None:  # nothing else can be a key condition
+                raise ValidationException("Query key condition not supported")
+            raise ValidationException(f"Query condition missed key schema element: {range_key}")
     hash_spec = key_conditions[hash_key]
     if hash_spec.get("ComparisonOperator") != "EQ":
         raise ValidationException("Query key condition not supported")
@@ -243,6 +259,9 @@ def check_no_mixing(params: dict, operation: str) -> None:
     """Refuse requests mixing legacy and expression parameters, or names/values unused."""
     legacy = [p for p in _NON_EXPRESSION if params.get(p) is not None]
     modern = [p for p in _EXPRESSION if params.get(p) is not None]
+    if "KeyConditions" in legacy and "KeyConditionExpression" not in modern:
+        # DynamoDB lets KeyConditions go with FilterExpression or ProjectionExpression
+        legacy.remove("KeyConditions")
     if legacy and modern:
         raise ValidationException(
             "Can not use both expression and non-expression parameters in the same request: "

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.Nami
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, Overflow
 
 from ..errors import ValidationException
 
@@ -67,11 +67,19 @@ def normalize(text: str) -> str:
 
 
 def add(left: str, right: str) -> str:
-    return render(check(_EXACT.add(Decimal(left), Decimal(right)), arithmetic=True))
+    return _arithmetic(_EXACT.add, left, right)
 
 
 def subtract(left: str, right: str) -> str:
-    return render(check(_EXACT.subtract(Decimal(left), Decimal(right)), arithmetic=True))
+    return _arithmetic(_EXACT.subtract, left, right)
+
+
+def _arithmetic(operation, left: str, right: str) -> str:  # noqa: ANN001
+    try:
+        result = operation(Decimal(left), Decimal(right))
+    except (Overflow, InvalidOperation):  # an operand far out of range (1E+100000000)
+        raise ValidationException(OVERFLOW) from None
+    return render(check(result, arithmetic=True))
 
 
 def compare(left: str, right: str) -> int:

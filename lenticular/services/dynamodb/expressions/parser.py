@@ -142,10 +142,26 @@ class Parser:
             raise self.fail()
         return ValueRef(tok.text)
 
+    def _nest(self, call: bool = False) -> None:
+        """One level deeper (a parenthesis, NOT or a call): bounded, so parsing never
+        exhausts Python's stack."""
+        self._depth += 1
+        if self._depth > _MAX_PAREN_DEPTH:
+            if call:
+                raise ValidationException(
+                    f"Invalid {self.kind}: The expression nests function calls too deeply;"
+                    f" nesting depth exceeds {_MAX_PAREN_DEPTH}"
+                )
+            raise ValidationException(
+                f"Invalid {self.kind}: The expression contains too many operators; "
+                f"operator count: {max(self.facts.operators, 301)}"
+            )
+
     def _call(self, argument) -> Call:
         name = self.tokens[self.i].text
         self.facts.calls.append(name)
         self.i += 2  # name and "("
+        self._nest(call=True)
         args: list[Node] = []
         if not self.at_punct(")"):
             while True:
@@ -158,6 +174,7 @@ class Parser:
                     continue
                 break
         self.expect_punct(")")
+        self._depth -= 1
         return Call(name, tuple(args))
 
     def _is_call(self) -> bool:
@@ -198,7 +215,10 @@ class Parser:
         if self.at_keyword("NOT"):
             self.i += 1
             self.facts.operators += 1
-            return Not(self._condition_only(self.negation()))
+            self._nest()  # NOT NOT NOT ... recurses too
+            inner = self._condition_only(self.negation())
+            self._depth -= 1
+            return Not(inner)
         return self.comparison()
 
     def _operand_only(self, node: Node, at: int) -> Node:
@@ -242,12 +262,7 @@ class Parser:
         tok = self.tokens[self.i]
         if tok.kind == PUNCT and tok.text == "(":
             self.i += 1
-            self._depth += 1
-            if self._depth > _MAX_PAREN_DEPTH:
-                raise ValidationException(
-                    f"Invalid {self.kind}: The expression contains too many operators; "
-                    f"operator count: {max(self.facts.operators, 301)}"
-                )
+            self._nest()
             inner = self.disjunction()
             self.expect_punct(")")
             self._depth -= 1
