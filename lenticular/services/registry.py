@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # botocore service name -> "module:ProviderClass"
 PROVIDERS: dict[str, str] = {
     "dynamodb": "lenticular.services.dynamodb.provider:DynamoDBProvider",
+    "dynamodbstreams": "lenticular.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "lambda": "lenticular.services.awslambda.provider:LambdaProvider",
     "logs": "lenticular.services.logs.provider:LogsProvider",
     "sts": "lenticular.services.sts.provider:StsProvider",
