@@ -98,7 +98,7 @@ def test_json_validation_error_shape(aws_client):
 
 def test_rest_json_not_implemented(aws_client):
     with pytest.raises(ClientError) as err:
-        aws_client("apigateway").get_rest_apis()
+        aws_client("apigatewayv2").get_apis()
     assert err.value.response["Error"]["Code"] == "NotImplemented"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
@@ -121,7 +121,7 @@ def test_rest_xml_malformed_body(lenticular_server):
 
 def test_cbor_not_implemented(aws_client):
     with pytest.raises(ClientError) as err:
-        aws_client("cloudwatch").list_metrics()
+        aws_client("cloudwatch").describe_alarms()
     assert err.value.response["Error"]["Code"] == "NotImplemented"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 

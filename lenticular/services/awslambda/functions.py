@@ -7,6 +7,8 @@ event sources) call to run a function; it costs no HTTP and no extra serializati
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from lenticular.services.awslambda.errors import (
     PreconditionFailedException,
     ResourceConflictException,
     ResourceNotFoundException,
+    TooManyRequestsException,
 )
 from lenticular.services.awslambda.layers import LayerCatalog
 from lenticular.services.awslambda.runtime import FunctionSpec, InvocationResult, RuntimeManager
@@ -55,6 +58,7 @@ class LambdaEngine:
         self.code = code
         self.layers = layers
         self.runtime = runtime
+        self.metrics: InvocationMetrics | None = None  # AWS/Lambda metrics, set by the provider
 
     # -- functions -------------------------------------------------------------------------
 
@@ -335,15 +339,24 @@ class LambdaEngine:
     ) -> tuple[InvocationResult, str]:
         """Run `ref` synchronously: (the result, the version that ran)."""
         target = self.target(ref)
-        result = await self.runtime.invoke(
-            self.spec(target),
-            payload,
-            request_id=request_id,
-            client_context=client_context,
-            cognito_identity=cognito_identity,
-            tail_logs=tail_logs,
-            reserved_concurrency=target.record.reserved_concurrency,
-        )
+        metrics = self.metrics
+        sample = metrics.start(target.record, ref.qualifier) if metrics is not None else None
+        try:
+            result = await self.runtime.invoke(
+                self.spec(target),
+                payload,
+                request_id=request_id,
+                client_context=client_context,
+                cognito_identity=cognito_identity,
+                tail_logs=tail_logs,
+                reserved_concurrency=target.record.reserved_concurrency,
+            )
+        except BaseException as error:
+            if metrics is not None and sample is not None:
+                metrics.finish(sample, None, isinstance(error, TooManyRequestsException))
+            raise
+        if metrics is not None and sample is not None:
+            metrics.finish(sample, result, False)
         return result, target.version
 
     # -- concurrency --------------------------------------------------------------------------
@@ -393,3 +406,75 @@ def _pick_version(alias: dict[str, Any]) -> str:
             return version
         roll -= weight
     return alias["FunctionVersion"]
+
+
+@dataclass(slots=True)
+class _Sample:
+    """One invocation in flight, as InvocationMetrics sees it."""
+
+    account_id: str
+    region: str
+    dimension_sets: list[dict[str, str]]
+    started: float  # epoch seconds
+    concurrent: int  # the function's in-flight invocations, this one included
+    account_concurrent: int  # the account's (and region's)
+
+
+class InvocationMetrics:
+    """The CloudWatch metrics every invocation reports (namespace AWS/Lambda), by
+    FunctionName, by FunctionName+Resource for qualified invokes, and account-wide:
+    Invocations, Errors (0 or 1), Duration (ms), ConcurrentExecutions (in-flight
+    invocations, sampled as each one starts), and Throttles instead for a throttled one.
+    Datapoints go to CloudWatch's MetricBuffer (`buffer()`), written about once a second.
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+    """
+
+    def __init__(self, buffer: Callable[[], Any]) -> None:
+        self._get_buffer = buffer
+        self._buffer: Any = None
+        self._in_flight: dict[tuple[str, str, str], int] = {}
+        self._account_in_flight: dict[tuple[str, str], int] = {}
+
+    def start(self, record: FunctionRecord, qualifier: str | None) -> _Sample:
+        key = (record.account_id, record.region, record.name)
+        account = (record.account_id, record.region)
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        self._account_in_flight[account] = self._account_in_flight.get(account, 0) + 1
+        sets: list[dict[str, str]] = [{"FunctionName": record.name}, {}]
+        if qualifier is not None:
+            sets.append({"FunctionName": record.name, "Resource": f"{record.name}:{qualifier}"})
+        return _Sample(
+            record.account_id, record.region, sets, time.time(),
+            self._in_flight[key], self._account_in_flight[account],
+        )  # fmt: skip
+
+    def finish(self, sample: _Sample, result: InvocationResult | None, throttled: bool) -> None:
+        """Report an invocation that ended (`result`), was throttled, or failed otherwise."""
+        name = sample.dimension_sets[0]["FunctionName"]
+        self._in_flight[(sample.account_id, sample.region, name)] -= 1
+        self._account_in_flight[(sample.account_id, sample.region)] -= 1
+        if throttled:
+            points = [("Throttles", 1.0, "Count")]
+        elif result is not None:
+            points = [
+                ("Invocations", 1.0, "Count"),
+                ("Errors", 1.0 if result.function_error else 0.0, "Count"),
+                ("Duration", result.duration_ms, "Milliseconds"),
+                ("ConcurrentExecutions", 0.0, "Count"),  # the value is per dimension set
+            ]
+        else:
+            return
+        try:
+            if self._buffer is None:
+                self._buffer = self._get_buffer()
+            for dims in sample.dimension_sets:
+                concurrent = sample.concurrent if dims else sample.account_concurrent
+                for metric, value, unit in points:
+                    if metric == "ConcurrentExecutions":
+                        value = float(concurrent)
+                    self._buffer.add(
+                        sample.account_id, sample.region, "AWS/Lambda", metric, dims,
+                        value, unit, sample.started,
+                    )  # fmt: skip
+        except Exception:  # metrics never fail an invocation
+            return

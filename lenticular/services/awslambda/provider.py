@@ -62,7 +62,11 @@ from lenticular.services.awslambda.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from lenticular.services.awslambda.functions import ACCOUNT_CONCURRENCY, LambdaEngine
+from lenticular.services.awslambda.functions import (
+    ACCOUNT_CONCURRENCY,
+    InvocationMetrics,
+    LambdaEngine,
+)
 from lenticular.services.awslambda.layers import LayerCatalog, version_item
 from lenticular.services.awslambda.paging import page
 from lenticular.services.awslambda.runtime import RuntimeManager
@@ -109,6 +113,8 @@ class LambdaProvider:
         )
         self.layers = LayerCatalog(self.store, code, endpoint)
         self.engine = LambdaEngine(self.store, code, self.layers, self.runtime)
+        # AWS/Lambda metrics go to CloudWatch's write-behind buffer, loaded on first use.
+        self.engine.metrics = InvocationMetrics(lambda: registry.get("cloudwatch").buffer)
         self.events = EventQueue(
             self.store,
             self.engine,

@@ -1,0 +1,1 @@
+"""Amazon CloudWatch metrics: PutMetricData, GetMetricData, GetMetricStatistics, ListMetrics."""
