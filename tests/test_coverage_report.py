@@ -13,6 +13,7 @@ def test_report_marks_implemented_and_missing_operations():
     assert "- [x] AssumeRole" in text
     assert "- [ ] AssumeRoleWithSAML" in text
     assert "| dynamodb | json | 27 |" in text
+    assert "| dynamodbstreams | json | 4 | 4 |" in text
     assert "- [x] PutItem" in text
     assert "- [x] BatchWriteItem" in text
     assert "- [ ] CreateBackup" in text

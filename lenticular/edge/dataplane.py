@@ -72,7 +72,9 @@ class DataPlaneRouter:
 
 
 # Endpoint kind -> handler, filled in by the service issues that own them.
-ENDPOINTS: dict[str, str] = {}
+ENDPOINTS: dict[str, str] = {
+    "execute-api": "lenticular.services.apigateway.routes:handle_execute_api",
+}
 
 
 def default_router() -> DataPlaneRouter:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 # botocore service name -> "module:ProviderClass"
 PROVIDERS: dict[str, str] = {
+    "apigateway": "lenticular.services.apigateway.provider:ApiGatewayProvider",
+    "cloudwatch": "lenticular.services.cloudwatch.provider:CloudWatchProvider",
     "dynamodb": "lenticular.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "lenticular.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "lambda": "lenticular.services.awslambda.provider:LambdaProvider",

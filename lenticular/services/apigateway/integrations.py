@@ -1,0 +1,273 @@
+"""The integrations a REST API method can call: MOCK, AWS_PROXY to Lambda (in-process,
+through Lambda's engine) and HTTP_PROXY. Each takes the matched request and answers an
+`HttpResponse` (API Gateway's own headers are added by the caller).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import orjson
+
+from lenticular.errors import ServiceError
+from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.services.apigateway.apis import lambda_function_arn
+from lenticular.services.apigateway.proxy_event import (
+    HOP_BY_HOP,
+    MalformedReply,
+    build_event,
+    event_body,
+    parse_reply,
+)
+from lenticular.services.awslambda.configuration import parse_function
+
+log = logging.getLogger(__name__)
+Doc = dict[str, Any]
+
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+_STATUS_IN_TEMPLATE = re.compile(r'"statusCode"\s*:\s*"?(\d{3})')
+
+
+@dataclass(slots=True)
+class Invocation:
+    """A request matched to a deployed method: what every integration needs."""
+
+    request: HttpRequest
+    api_id: str
+    account_id: str
+    region: str
+    stage: str
+    path: str  # the path after the stage, e.g. "/items/1"
+    resource: Doc  # the matched Resource
+    method: Doc  # the matched Method
+    integration: Doc  # its Integration
+    path_parameters: dict[str, str]
+    stage_variables: dict[str, str]
+    binary_media_types: list[str]
+    request_context: Doc  # the proxy event's requestContext
+    event_headers: dict[str, str]  # the request's headers plus API Gateway's own
+
+
+def error_response(status: int, message: str, error_type: str) -> HttpResponse:
+    return HttpResponse(
+        status=status,
+        headers=[("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
+        body=orjson.dumps({"message": message}),
+    )
+
+
+def internal_error() -> HttpResponse:
+    return error_response(500, "Internal server error", "InternalServerErrorException")
+
+
+def bad_gateway() -> HttpResponse:
+    return error_response(502, "Internal server error", "InternalServerErrorException")
+
+
+def timed_out() -> HttpResponse:
+    return error_response(504, "Endpoint request timed out", "InternalServerErrorException")
+
+
+def with_stage_variables(text: str, variables: dict[str, str]) -> str:
+    return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
+
+
+def _media_type(value: str | None) -> str:
+    return (value or "").split(",", 1)[0].split(";", 1)[0].strip().lower()
+
+
+# -- MOCK ---------------------------------------------------------------------------------
+
+
+def _pick_template(templates: dict[str, str], content_type: str | None) -> tuple[str, str] | None:
+    if not templates:
+        return None
+    media = _media_type(content_type)
+    for key in (media, "application/json"):
+        if key in templates:
+            return key, templates[key]
+    key = next(iter(templates))
+    return key, templates[key]
+
+
+def select_integration_response(integration: Doc, status: str) -> Doc | None:
+    """The integration response whose selectionPattern matches `status`, else the default
+    (the one without a pattern)."""
+    responses = (integration.get("integrationResponses") or {}).values()
+    for response in responses:
+        pattern = response.get("selectionPattern")
+        if pattern:
+            try:
+                if re.fullmatch(pattern, status, re.DOTALL):
+                    return response
+            except re.error:
+                continue
+    return next((r for r in responses if not r.get("selectionPattern")), None)
+
+
+def mock(call: Invocation) -> HttpResponse:
+    picked = _pick_template(
+        call.integration.get("requestTemplates") or {}, call.request.headers.get("content-type")
+    )
+    status = "200"
+    if picked is not None:
+        found = _STATUS_IN_TEMPLATE.search(picked[1])
+        if found:
+            status = found.group(1)
+    selected = select_integration_response(call.integration, status)
+    if selected is None:
+        # "No match for output mapping and no default output mapping configured."
+        return internal_error()
+    headers: list[tuple[str, str]] = []
+    for target, source in (selected.get("responseParameters") or {}).items():
+        if not target.startswith("method.response.header."):
+            continue
+        name = target[len("method.response.header.") :]
+        if len(source) >= 2 and source[0] == source[-1] == "'":
+            headers.append((name, source[1:-1]))
+        elif source.startswith("stageVariables."):
+            headers.append((name, call.stage_variables.get(source.split(".", 1)[1], "")))
+    body = b""
+    content_type = "application/json"
+    chosen = _pick_template(
+        selected.get("responseTemplates") or {}, call.request.headers.get("accept")
+    )
+    if chosen is not None:
+        content_type, text = chosen
+        body = (text or "").encode("utf-8")  # static text until VTL arrives
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", content_type))
+    return HttpResponse(status=int(selected["statusCode"]), headers=headers, body=body)
+
+
+# -- AWS_PROXY (Lambda) -------------------------------------------------------------------
+
+
+async def _bounded(coro: Any, timeout_ms: int) -> tuple[bool, Any]:
+    """(finished, result) of `coro` within the integration timeout. The work is not
+    cancelled when it runs over: like a Lambda function behind API Gateway, it finishes
+    on its own while the client gets its 504."""
+    task = asyncio.ensure_future(coro)
+    done, _ = await asyncio.wait({task}, timeout=timeout_ms / 1000)
+    if not done:
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return False, None
+    return True, task.result()
+
+
+async def lambda_proxy(call: Invocation, lambda_engine: Any) -> HttpResponse:
+    uri = with_stage_variables(call.integration.get("uri", ""), call.stage_variables)
+    function_arn = lambda_function_arn(uri)
+    if function_arn is None:
+        return error_response(
+            500, "AWS_PROXY integrations other than Lambda are not implemented by lenticular yet",
+            "InternalServerErrorException",
+        )  # fmt: skip
+    request = call.request
+    body, is_base64 = event_body(
+        request.body, request.headers.get("content-type"), call.binary_media_types
+    )
+    event = build_event(
+        resource=call.resource["path"],
+        path=call.path,
+        http_method=request.method,
+        headers=call.event_headers,
+        query=request.query,
+        path_parameters=call.path_parameters,
+        stage_variables=call.stage_variables,
+        request_context=call.request_context,
+        body=body,
+        is_base64=is_base64,
+    )
+    try:
+        ref = parse_function(function_arn, call.account_id, call.region)
+        finished, outcome = await _bounded(
+            lambda_engine.invoke(ref, orjson.dumps(event), request_id=str(uuid.uuid4())),
+            call.integration.get("timeoutInMillis", 29000),
+        )
+    except ServiceError as error:  # no such function, throttled, ...
+        log.info("Lambda integration %s failed: %s", function_arn, error)
+        return internal_error()
+    if not finished:
+        return timed_out()
+    result, _ = outcome
+    if result.function_error:
+        return bad_gateway()
+    try:
+        reply = parse_reply(result.payload, call.binary_media_types, request.headers.get("accept"))
+    except MalformedReply as problem:
+        log.info("Malformed Lambda proxy response from %s: %s", function_arn, problem)
+        return bad_gateway()
+    return HttpResponse(status=reply.status, headers=reply.headers, body=reply.body)
+
+
+# -- HTTP_PROXY ---------------------------------------------------------------------------
+
+
+def _target_url(call: Invocation) -> str:
+    mapping = call.integration.get("requestParameters") or {}
+    values = dict(call.path_parameters)
+    for target, source in mapping.items():
+        if target.startswith("integration.request.path.") and source.startswith(
+            "method.request.path."
+        ):
+            name = target[len("integration.request.path.") :]
+            values[name] = call.path_parameters.get(source[len("method.request.path.") :], "")
+
+    def fill(match: re.Match[str]) -> str:
+        return quote(values.get(match.group(1).rstrip("+"), ""), safe="/")
+
+    uri = with_stage_variables(call.integration["uri"], call.stage_variables)
+    uri = re.sub(r"\{([A-Za-z0-9._+-]+)\}", fill, uri)
+    if call.request.query_string:
+        uri += ("&" if "?" in uri else "?") + call.request.query_string
+    return uri
+
+
+def _forward(method: str, url: str, headers: dict[str, str], body: bytes, timeout: float) -> Any:
+    parts = urlsplit(url)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    connection = connection_class(parts.netloc, timeout=timeout)
+    try:
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        connection.request(method, target, body=body or None, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+async def http_proxy(call: Invocation) -> HttpResponse:
+    request = call.request
+    method = call.integration.get("httpMethod") or request.method
+    if method == "ANY":
+        method = request.method
+    url = _target_url(call)
+    headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP and k != "host"}
+    timeout_ms = call.integration.get("timeoutInMillis", 29000)
+    try:
+        finished, outcome = await _bounded(
+            asyncio.to_thread(_forward, method, url, headers, request.body, timeout_ms / 1000),
+            timeout_ms,
+        )
+    except TimeoutError:
+        return timed_out()
+    except (OSError, http.client.HTTPException) as problem:
+        log.info("HTTP_PROXY integration %s failed: %s", url, problem)
+        return internal_error()
+    if not finished:
+        return timed_out()
+    status, response_headers, body = outcome
+    kept = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP]
+    return HttpResponse(status=status, headers=kept, body=body)

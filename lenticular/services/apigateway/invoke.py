@@ -1,0 +1,206 @@
+"""The execute-api data plane: a request to `/{stage}/{path}` of a REST API is matched to
+the stage's deployment and handed to the method's integration.
+
+Order of work, as on AWS (the parts built so far): API and stage -> route match (greedy
+paths, ANY) -> integration (MOCK, AWS_PROXY to Lambda, HTTP_PROXY) -> response with API
+Gateway's headers. Deployments are immutable, so each stage's route table is built once
+and kept until a stage or deployment of that API changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.services.apigateway import integrations
+from lenticular.services.apigateway.integrations import Invocation, error_response
+from lenticular.services.apigateway.routing import RouteTable
+from lenticular.services.apigateway.store import ApiGatewayStore
+
+Doc = dict[str, Any]
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_NULL_IDENTITY_FIELDS = (
+    "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "principalOrgId",
+    "accessKey", "cognitoAuthenticationType", "cognitoAuthenticationProvider", "userArn",
+    "user",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class ServedStage:
+    """What one stage of one API serves, resolved once per deployment."""
+
+    account_id: str
+    region: str
+    stage: Doc  # the Stage document (variables, deploymentId)
+    binary_media_types: list[str]
+    table: RouteTable
+
+
+def request_time(epoch_ms: int) -> str:
+    """CLF-style time, "09/Apr/2015:12:34:56 +0000", without the locale's month names."""
+    t = time.gmtime(epoch_ms / 1000)
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
+
+
+def missing_authentication_token() -> HttpResponse:
+    return error_response(
+        403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+    )
+
+
+def _apigw_id() -> str:
+    """x-amz-apigw-id / extendedRequestId: 12 random bytes in base64, like AWS's."""
+    return base64.b64encode(os.urandom(12)).decode("ascii")
+
+
+def _trace_id(now_s: float) -> str:
+    return f"Root=1-{int(now_s):08x}-{os.urandom(12).hex()}"
+
+
+class Gateway:
+    def __init__(self, store: ApiGatewayStore, registry: Any) -> None:
+        self.store = store
+        self._registry = registry
+        self._served: dict[str, dict[str, ServedStage | None]] = {}  # api -> stage -> served
+
+    def forget(self, api_id: str) -> None:
+        """Drop what is cached for an API (its stages or deployments changed)."""
+        self._served.pop(api_id, None)
+
+    def served_stage(self, api_id: str, stage_name: str) -> ServedStage | None | bool:
+        """The stage's serving state; None if the stage does not exist, False if the API
+        does not."""
+        stages = self._served.get(api_id)
+        if stages is not None and stage_name in stages:
+            return stages[stage_name]
+        api = self.store.get_api(api_id)
+        if api is None:
+            return False
+        served = None
+        stage = self.store.get_stage(api_id, stage_name)
+        if stage is not None:
+            deployment = self.store.get_deployment(api_id, stage.stage["deploymentId"])
+            if deployment is not None:
+                snapshot = deployment.snapshot
+                served = ServedStage(
+                    api.account_id,
+                    api.region,
+                    stage.stage,
+                    list(snapshot["api"].get("binaryMediaTypes") or []),
+                    RouteTable(snapshot["resources"]),
+                )
+        if served is not None:  # a miss is not kept: probing stage names must not grow this
+            self._served.setdefault(api_id, {})[stage_name] = served
+        return served
+
+    async def handle(self, request: HttpRequest, api_id: str, path: str) -> HttpResponse:
+        now = time.time()
+        request_id = str(uuid.uuid4())
+        apigw_id = _apigw_id()
+        trace_id = _trace_id(now)
+        response = await self._answer(request, api_id, path, now, request_id, apigw_id, trace_id)
+        response.headers.extend(
+            (("x-amzn-RequestId", request_id), ("x-amz-apigw-id", apigw_id),
+             ("X-Amzn-Trace-Id", trace_id))
+        )  # fmt: skip
+        return response
+
+    async def _answer(
+        self,
+        request: HttpRequest,
+        api_id: str,
+        path: str,
+        now: float,
+        request_id: str,
+        apigw_id: str,
+        trace_id: str,
+    ) -> HttpResponse:
+        _, _, rest = path.partition("/")
+        stage_name, slash, rest = rest.partition("/")
+        resource_path = "/" + rest if slash else "/"
+        if not stage_name:
+            return missing_authentication_token()
+        served = self.served_stage(api_id, stage_name)
+        if served is False:
+            # No such API: AWS answers a host it does not know with a bare Forbidden.
+            return error_response(403, "Forbidden", "ForbiddenException")
+        if served is None:
+            return missing_authentication_token()
+        assert isinstance(served, ServedStage)
+        match = served.table.match(request.method, resource_path)
+        if match is None:
+            return missing_authentication_token()
+        integration = match.method.get("methodIntegration") or {}
+        stage_variables = dict(served.stage.get("variables") or {})
+        epoch_ms = int(now * 1000)
+        host_header = request.headers.get("host", "")
+        domain = request.host or host_header
+        forwarded_for = request.headers.get("x-forwarded-for", "")
+        source_ip = forwarded_for.split(",", 1)[0].strip() or "127.0.0.1"
+        identity: Doc = dict.fromkeys(_NULL_IDENTITY_FIELDS)
+        identity["sourceIp"] = source_ip
+        identity["userAgent"] = request.headers.get("user-agent")
+        context: Doc = {
+            "resourceId": match.resource["id"],
+            "resourcePath": match.resource["path"],
+            "httpMethod": request.method,
+            "extendedRequestId": apigw_id,
+            "requestTime": request_time(epoch_ms),
+            "path": f"/{stage_name}{resource_path}",
+            "accountId": served.account_id,
+            "protocol": "HTTP/1.1",
+            "stage": stage_name,
+            "domainPrefix": domain.split(".", 1)[0],
+            "requestTimeEpoch": epoch_ms,
+            "requestId": request_id,
+            "identity": identity,
+            "domainName": domain,
+            "apiId": api_id,
+        }
+        if match.method.get("operationName"):
+            context["operationName"] = match.method["operationName"]
+        port = host_header.rsplit(":", 1)[1] if ":" in host_header.lstrip("[") else "80"
+        event_headers = dict(request.headers)
+        event_headers["x-amzn-trace-id"] = trace_id
+        event_headers["x-forwarded-for"] = (
+            f"{forwarded_for}, 127.0.0.1" if forwarded_for else source_ip
+        )
+        event_headers.setdefault("x-forwarded-port", port)
+        event_headers.setdefault("x-forwarded-proto", "http")
+        call = Invocation(
+            request=request,
+            api_id=api_id,
+            account_id=served.account_id,
+            region=served.region,
+            stage=stage_name,
+            path=resource_path,
+            resource=match.resource,
+            method=match.method,
+            integration=integration,
+            path_parameters=match.path_parameters,
+            stage_variables=stage_variables,
+            binary_media_types=served.binary_media_types,
+            request_context=context,
+            event_headers=event_headers,
+        )
+        kind = integration.get("type")
+        if kind == "MOCK":
+            return integrations.mock(call)
+        if kind == "AWS_PROXY":
+            return await integrations.lambda_proxy(call, self._registry.get("lambda").engine)
+        if kind == "HTTP_PROXY":
+            return await integrations.http_proxy(call)
+        return error_response(
+            500,
+            f"Integrations of type {kind} are not implemented by lenticular yet",
+            "InternalServerErrorException",
+        )

@@ -1,0 +1,228 @@
+"""Amazon API Gateway REST APIs over the wire (botocore "apigateway", rest-json), and the
+execute-api data plane that serves their stages (`invoke.Gateway`, reached through
+`routes.handle_execute_api`).
+
+Stage URLs: `http://{apiId}.execute-api.localhost:4566/{stage}/...` and
+`http://localhost:4566/_aws/execute-api/{apiId}/{stage}/...`.
+
+Limitations versus AWS:
+- Implemented: Create/Get/Update/Delete RestApi and GetRestApis; Create/Get/Delete
+  Resource and GetResources (embed=methods); Put/Get/Delete Method, MethodResponse,
+  Integration and IntegrationResponse; Create/Get/Delete Deployment and GetDeployments
+  (embed=apisummary); Create/Get/Update/Delete Stage and GetStages. Everything else
+  (authorizers, API keys, usage plans, models, request validators, gateway responses,
+  OpenAPI import/export, Update* of resources/methods/integrations, tags, domain names,
+  VPC links, ...) answers NotImplemented.
+- UpdateRestApi patches name, description, version, policy, apiKeySource,
+  minimumCompressionSize, disableExecuteApiEndpoint, binaryMediaTypes and the endpoint
+  type; UpdateStage patches description, deploymentId, variables, tracing/cache flags,
+  access log settings and method settings (recorded only).
+- Invocation: route match (literal over `{param}` over `{proxy+}`, ANY), then MOCK
+  (status chosen from a `"statusCode": NNN` in the request template; response templates
+  are returned as static text, with no VTL yet; static and stage-variable response
+  header parameters), AWS_PROXY to Lambda (payload format 1.0, in-process), HTTP_PROXY
+  (over plain HTTP from the server; path parameters and stage variables substituted in
+  the URI). HTTP and AWS (non-proxy) integrations answer 500 saying they are not
+  implemented yet.
+- Not enforced yet: authorization types (AWS_IAM, CUSTOM, COGNITO_USER_POOLS are recorded
+  and the method is served as if NONE), API keys (apiKeyRequired is recorded), request
+  validation and method request parameters, throttling, caching, access logs, metrics,
+  gateway responses and canary settings.
+- The proxy event's header names are lower-case (the server sees them so) and a header
+  sent several times appears once, with its values joined by commas;
+  `requestContext.identity.sourceIp` is the first X-Forwarded-For address or 127.0.0.1.
+  `domainName` is the Host the request used.
+- A request to an API id that does not exist answers 403 {"message": "Forbidden"}; an
+  unknown stage or route answers 403 "Missing Authentication Token", as AWS does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lenticular.services.apigateway.apis import RestApiEngine
+from lenticular.services.apigateway.deployments import DeploymentEngine
+from lenticular.services.apigateway.errors import BadRequestException
+from lenticular.services.apigateway.invoke import Gateway
+from lenticular.services.apigateway.store import MIGRATIONS, ApiGatewayStore
+
+if TYPE_CHECKING:
+    from lenticular.context import RequestContext
+    from lenticular.services.registry import ServiceRegistry
+
+Params = dict[str, Any]
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 500
+
+
+def page(items: list[Params], params: Params) -> Params:
+    """One page of `items` by GetXxx's position/limit (position: the index to start at)."""
+    limit = params.get("limit") or DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequestException(f"Invalid limit specified. Must be between 1 and {MAX_LIMIT}")
+    position = params.get("position")
+    start = 0
+    if position:
+        if not position.isdigit():
+            raise BadRequestException("Invalid position parameter")
+        start = int(position)
+    out: Params = {"items": items[start : start + limit]}
+    if start + limit < len(items):
+        out["position"] = str(start + limit)
+    return out
+
+
+class ApiGatewayProvider:
+    def __init__(self, registry: ServiceRegistry) -> None:
+        store = ApiGatewayStore(registry.data_dir.database("apigateway", MIGRATIONS))
+        self.gateway = Gateway(store, registry)  # the data plane
+        self.apis = RestApiEngine(store, self.gateway.forget)
+        self.deployments = DeploymentEngine(store, self.apis, self.gateway.forget)
+
+    # -- REST APIs ------------------------------------------------------------------------
+
+    def create_rest_api(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.create_api(ctx.account_id, ctx.region, params)
+
+    def get_rest_api(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.get_api(ctx.account_id, ctx.region, params["restApiId"])
+
+    def get_rest_apis(self, ctx: RequestContext, params: Params) -> Params:
+        return page(self.apis.list_apis(ctx.account_id, ctx.region), params)
+
+    def update_rest_api(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.update_api(
+            ctx.account_id, ctx.region, params["restApiId"], params.get("patchOperations") or []
+        )
+
+    def delete_rest_api(self, ctx: RequestContext, params: Params) -> Params:
+        self.apis.delete_api(ctx.account_id, ctx.region, params["restApiId"])
+        return {}
+
+    # -- resources ------------------------------------------------------------------------
+
+    def create_resource(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.create_resource(
+            ctx.account_id, ctx.region, params["restApiId"], params["parentId"], params["pathPart"]
+        )
+
+    def get_resources(self, ctx: RequestContext, params: Params) -> Params:
+        resources = self.apis.list_resources(ctx.account_id, ctx.region, params["restApiId"])
+        embed = "methods" in (params.get("embed") or [])
+        return page([_resource(r, embed) for r in resources], params)
+
+    def get_resource(self, ctx: RequestContext, params: Params) -> Params:
+        resource = self.apis.get_resource(
+            ctx.account_id, ctx.region, params["restApiId"], params["resourceId"]
+        )
+        return _resource(resource, "methods" in (params.get("embed") or []))
+
+    def delete_resource(self, ctx: RequestContext, params: Params) -> Params:
+        self.apis.delete_resource(
+            ctx.account_id, ctx.region, params["restApiId"], params["resourceId"]
+        )
+        return {}
+
+    # -- methods and integrations ---------------------------------------------------------
+
+    def put_method(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.put_method(ctx.account_id, ctx.region, params)
+
+    def get_method(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.get_method(
+            ctx.account_id, ctx.region, params["restApiId"], params["resourceId"],
+            params["httpMethod"],
+        )  # fmt: skip
+
+    def delete_method(self, ctx: RequestContext, params: Params) -> Params:
+        self.apis.delete_method(
+            ctx.account_id, ctx.region, params["restApiId"], params["resourceId"],
+            params["httpMethod"],
+        )  # fmt: skip
+        return {}
+
+    def put_method_response(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.put_method_response(ctx.account_id, ctx.region, params)
+
+    def get_method_response(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.get_method_response(ctx.account_id, ctx.region, params)
+
+    def delete_method_response(self, ctx: RequestContext, params: Params) -> Params:
+        self.apis.delete_method_response(ctx.account_id, ctx.region, params)
+        return {}
+
+    def put_integration(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.put_integration(ctx.account_id, ctx.region, params)
+
+    def get_integration(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.get_integration(ctx.account_id, ctx.region, params)
+
+    def delete_integration(self, ctx: RequestContext, params: Params) -> Params:
+        self.apis.delete_integration(ctx.account_id, ctx.region, params)
+        return {}
+
+    def put_integration_response(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.put_integration_response(ctx.account_id, ctx.region, params)
+
+    def get_integration_response(self, ctx: RequestContext, params: Params) -> Params:
+        return self.apis.get_integration_response(ctx.account_id, ctx.region, params)
+
+    def delete_integration_response(self, ctx: RequestContext, params: Params) -> Params:
+        self.apis.delete_integration_response(ctx.account_id, ctx.region, params)
+        return {}
+
+    # -- deployments and stages -----------------------------------------------------------
+
+    def create_deployment(self, ctx: RequestContext, params: Params) -> Params:
+        return self.deployments.create_deployment(ctx.account_id, ctx.region, params)
+
+    def get_deployment(self, ctx: RequestContext, params: Params) -> Params:
+        return self.deployments.get_deployment(
+            ctx.account_id, ctx.region, params["restApiId"], params["deploymentId"],
+            [e.lower() for e in params.get("embed") or []],
+        )  # fmt: skip
+
+    def get_deployments(self, ctx: RequestContext, params: Params) -> Params:
+        items = self.deployments.list_deployments(ctx.account_id, ctx.region, params["restApiId"])
+        return page(items, params)
+
+    def delete_deployment(self, ctx: RequestContext, params: Params) -> Params:
+        self.deployments.delete_deployment(
+            ctx.account_id, ctx.region, params["restApiId"], params["deploymentId"]
+        )
+        return {}
+
+    def create_stage(self, ctx: RequestContext, params: Params) -> Params:
+        return self.deployments.create_stage(ctx.account_id, ctx.region, params)
+
+    def get_stage(self, ctx: RequestContext, params: Params) -> Params:
+        return self.deployments.get_stage(
+            ctx.account_id, ctx.region, params["restApiId"], params["stageName"]
+        )
+
+    def get_stages(self, ctx: RequestContext, params: Params) -> Params:
+        stages = self.deployments.list_stages(
+            ctx.account_id, ctx.region, params["restApiId"], params.get("deploymentId")
+        )
+        return {"item": stages}
+
+    def update_stage(self, ctx: RequestContext, params: Params) -> Params:
+        return self.deployments.update_stage(
+            ctx.account_id, ctx.region, params["restApiId"], params["stageName"],
+            params.get("patchOperations") or [],
+        )  # fmt: skip
+
+    def delete_stage(self, ctx: RequestContext, params: Params) -> Params:
+        self.deployments.delete_stage(
+            ctx.account_id, ctx.region, params["restApiId"], params["stageName"]
+        )
+        return {}
+
+
+def _resource(resource: Params, embed_methods: bool) -> Params:
+    """A Resource as GetResources shows it: its methods in full with embed=methods, else
+    only their names (empty objects), as AWS does."""
+    methods = resource.get("resourceMethods")
+    if not methods or embed_methods:
+        return resource
+    return {**resource, "resourceMethods": {verb: {} for verb in methods}}
