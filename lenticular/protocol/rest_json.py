@@ -16,18 +16,16 @@ import orjson
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from lenticular.errors import ServiceError
-from lenticular.protocol.codec import Codec, error_status
-from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.protocol.codec import error_status
+from lenticular.protocol.http import HttpResponse
 from lenticular.protocol.rest_binding import (
     OutputBinding,
     decode_base64,
     encode_base64,
     format_timestamp,
-    input_binding,
-    output_binding,
     parse_timestamp,
 )
-from lenticular.protocol.rest_routing import find_rest_operation
+from lenticular.protocol.rest_codec import RestCodec
 
 Conv = Callable[[Any], Any]
 
@@ -203,7 +201,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-class RestJsonCodec(Codec):
+class RestJsonCodec(RestCodec):
     name = "rest-json"
 
     def __init__(self) -> None:
@@ -218,25 +216,6 @@ class RestJsonCodec(Codec):
             self._formats[service.service_name] = hit
             self._errors = {k: v for k, v in self._errors.items() if k[0] != service.service_name}
         return hit[1]
-
-    def find_operation(
-        self, service: ServiceModel, request: HttpRequest
-    ) -> tuple[OperationModel, dict[str, str]]:
-        return find_rest_operation(service, request)
-
-    def parse(
-        self, operation: OperationModel, request: HttpRequest, uri_params: dict[str, str]
-    ) -> dict[str, Any]:
-        fmt = self.format_for(operation.service_model)
-        return input_binding(operation, fmt).parse(request, uri_params)
-
-    def serialize(
-        self, operation: OperationModel, result: dict[str, Any], request_id: str
-    ) -> HttpResponse:
-        fmt = self.format_for(operation.service_model)
-        status, headers, body, stream = output_binding(operation, fmt).write(result)
-        headers.append(("x-amzn-RequestId", request_id))
-        return HttpResponse(status=status, headers=headers, body=body, stream=stream)
 
     def serialize_error(
         self,

@@ -19,10 +19,9 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel
 
 from lenticular.errors import ServiceError
-from lenticular.protocol.codec import Codec, error_status
-from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.protocol.rest_binding import input_binding, output_binding
-from lenticular.protocol.rest_routing import find_rest_operation
+from lenticular.protocol.codec import error_status
+from lenticular.protocol.http import HttpResponse
+from lenticular.protocol.rest_codec import RestCodec
 from lenticular.protocol.xml_body import XML_DECLARATION, XmlBodyFormat, escape, service_namespace
 
 # Root elements of S3's non-payload output bodies, from the S3 API reference's
@@ -76,7 +75,7 @@ def _is_s3(service: ServiceModel) -> bool:
     return service.service_name == "s3"
 
 
-class RestXmlCodec(Codec):
+class RestXmlCodec(RestCodec):
     name = "rest-xml"
 
     def __init__(self) -> None:
@@ -90,24 +89,8 @@ class RestXmlCodec(Codec):
             self._formats[service.service_name] = hit
         return hit[1]
 
-    def find_operation(
-        self, service: ServiceModel, request: HttpRequest
-    ) -> tuple[OperationModel, dict[str, str]]:
-        return find_rest_operation(service, request)
-
-    def parse(
-        self, operation: OperationModel, request: HttpRequest, uri_params: dict[str, str]
-    ) -> dict[str, Any]:
-        fmt = self.format_for(operation.service_model)
-        return input_binding(operation, fmt).parse(request, uri_params)
-
-    def serialize(
-        self, operation: OperationModel, result: dict[str, Any], request_id: str
-    ) -> HttpResponse:
-        fmt = self.format_for(operation.service_model)
-        status, headers, body, stream = output_binding(operation, fmt).write(result)
-        headers.extend(_request_id_headers(operation.service_model, request_id))
-        return HttpResponse(status=status, headers=headers, body=body, stream=stream)
+    def request_id_headers(self, service: ServiceModel, request_id: str) -> list[tuple[str, str]]:
+        return _request_id_headers(service, request_id)
 
     def serialize_error(
         self,
