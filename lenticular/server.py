@@ -88,6 +88,9 @@ def serve(config: Config, *, started_at: float | None = None, quiet: bool = Fals
         access_log=False,
         log_level="warning",
         server_header=False,
+        # The edge reads X-Forwarded-For itself where AWS does (API Gateway's sourceIp);
+        # uvicorn's proxy-header middleware would only add a layer to every request.
+        proxy_headers=False,
         date_header=True,
         timeout_keep_alive=30,
     )
