@@ -1,7 +1,8 @@
 """AWS Lambda over the wire: functions, versions, aliases, invocation (sync, async, dry
 run), concurrency, permissions, event invoke configs, layers and tags. The behaviour lives
 in `functions.LambdaEngine` (which other services call in-process), execution in
-`runtime.RuntimeManager`, asynchronous invocation in `async_invoke.EventQueue`.
+`runtime.RuntimeManager`, asynchronous invocation in `async_invoke.EventQueue`, event
+source mappings (DynamoDB streams) in `event_sources.EventSourceMappings`.
 
 Running code from a local folder (lenticular only): create or update a function with
 `Code={"S3Bucket": "lenticular-local", "S3Key": "/absolute/path/to/folder"}` (CLI:
@@ -31,7 +32,14 @@ Limitations versus AWS:
   services exist. Queued events are worked again after a restart once the Lambda provider
   is loaded (by any Lambda request). Reserved concurrency applies to asynchronous events
   (throttled events wait and retry, as on AWS).
-- Not implemented (NotImplemented): event source mappings, function URLs, code signing
+- Event source mappings: DynamoDB streams only (SQS, Kinesis, Kafka, MQ and DocumentDB
+  sources answer InvalidParameterValueException). Pollers start when the Lambda provider
+  loads (after a restart: with the first Lambda request). ParallelizationFactor,
+  TumblingWindowInSeconds, ScalingConfig, MetricsConfig and KMSKeyArn are recorded, not
+  acted on; on-failure destinations may be Lambda functions (AWS allows SQS, SNS, S3 and
+  Kafka; those are recorded and their records dropped until lenticular has them). A
+  deleted mapping is gone at once (AWS shows it Deleting for a while).
+- Not implemented (NotImplemented): function URLs, code signing
   configs, provisioned concurrency, recursion and runtime management configs, layer
   version permissions, durable executions, capacity providers, InvokeWithResponseStream,
   InvokeAsync.
@@ -62,6 +70,7 @@ from lenticular.services.awslambda.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
+from lenticular.services.awslambda.event_sources import EventSourceMappings
 from lenticular.services.awslambda.functions import (
     ACCOUNT_CONCURRENCY,
     InvocationMetrics,
@@ -70,7 +79,7 @@ from lenticular.services.awslambda.functions import (
 from lenticular.services.awslambda.layers import LayerCatalog, version_item
 from lenticular.services.awslambda.paging import page
 from lenticular.services.awslambda.runtime import RuntimeManager
-from lenticular.services.awslambda.store import MIGRATIONS, LambdaStore
+from lenticular.services.awslambda.store import MIGRATIONS, LambdaStore, MappingStore
 
 if TYPE_CHECKING:
     from lenticular.context import RequestContext
@@ -120,11 +129,16 @@ class LambdaProvider:
             self.engine,
             retry_delays_from(os.environ.get("LENTICULAR_LAMBDA_RETRY_DELAYS")),
         )
+        self.mappings = EventSourceMappings(
+            MappingStore(self.store.db), self.engine, lambda: registry.get("dynamodb").streams,
+            self.events,
+        )  # fmt: skip
         self._endpoint = endpoint
         self._closing: asyncio.Task[None] | None = None
         with contextlib.suppress(RuntimeError):  # no loop: started by the first Event invoke
             asyncio.get_running_loop()
             self.events.start()  # work events left queued by the previous run
+            self.mappings.start_all()  # and poll the enabled event source mappings
 
     def close(self) -> None:
         """Stop the queue and every execution environment. The registry calls this from
@@ -141,6 +155,7 @@ class LambdaProvider:
             asyncio.run(self.runtime.close())
 
     async def _shutdown(self) -> None:
+        await self.mappings.stop_all()
         await self.events.stop()
         await self.runtime.close()
 
@@ -414,6 +429,23 @@ class LambdaProvider:
         docs = self.store.list_docs("event_invoke_configs", *ref.key)
         items, marker = page(docs, params.get("Marker"), params.get("MaxItems") or 50)
         return _with_marker({"FunctionEventInvokeConfigs": items}, marker)
+
+    # -- event source mappings ------------------------------------------------------------
+
+    def create_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
+        return self.mappings.create(ctx.account_id, ctx.region, params)
+
+    def get_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
+        return self.mappings.get(params["UUID"])
+
+    def list_event_source_mappings(self, ctx: RequestContext, params: Params) -> Params:
+        return self.mappings.list(ctx.account_id, ctx.region, params)
+
+    def update_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
+        return self.mappings.update(params["UUID"], params)
+
+    def delete_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
+        return self.mappings.delete(params["UUID"])
 
     # -- layers ---------------------------------------------------------------------------
 

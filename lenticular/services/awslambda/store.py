@@ -345,3 +345,77 @@ _DOC_TABLES = {
     "policies": ("qualifier", "policy"),
     "event_invoke_configs": ("qualifier", "config"),
 }
+
+
+@dataclass(slots=True)
+class MappingRecord:
+    """One event source mapping as stored."""
+
+    uuid: str
+    account_id: str
+    region: str
+    function_name: str
+    source_arn: str
+    enabled: bool
+    config: Json  # EventSourceMappingConfiguration
+    position: int  # the stream position of the next record to deliver
+
+
+_MAPPING_COLUMNS = "uuid, account_id, region, function_name, source_arn, enabled, config, position"
+
+
+def _mapping(row: sqlite3.Row) -> MappingRecord:
+    return MappingRecord(
+        row[0], row[1], row[2], row[3], row[4], bool(row[5]), orjson.loads(row[6]), row[7]
+    )
+
+
+class MappingStore:
+    """Event source mappings and their checkpoints (same database as the functions)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, record: MappingRecord) -> None:
+        """Add or replace a mapping (its checkpoint included)."""
+        self.db.execute(
+            f"INSERT INTO event_source_mappings ({_MAPPING_COLUMNS}, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET"
+            " function_name = excluded.function_name, enabled = excluded.enabled,"
+            " config = excluded.config, position = excluded.position",
+            (
+                record.uuid, record.account_id, record.region, record.function_name,
+                record.source_arn, int(record.enabled), _dumps(record.config),
+                record.position, time.time(),
+            ),
+        )  # fmt: skip
+
+    def get(self, uuid: str) -> MappingRecord | None:
+        row = self.db.query_one(
+            f"SELECT {_MAPPING_COLUMNS} FROM event_source_mappings WHERE uuid = ?", (uuid,)
+        )
+        return _mapping(row) if row is not None else None
+
+    def listed(
+        self, account_id: str | None = None, region: str | None = None
+    ) -> list[MappingRecord]:
+        """Mappings of an account and region (of every account: None), oldest first."""
+        sql = f"SELECT {_MAPPING_COLUMNS} FROM event_source_mappings"
+        args: list[Any] = []
+        if account_id is not None:
+            sql += " WHERE account_id = ? AND region = ?"
+            args += [account_id, region]
+        return [_mapping(row) for row in self.db.query(sql + " ORDER BY created_at, uuid", args)]
+
+    def checkpoint(self, uuid: str, position: int) -> None:
+        self.db.execute(
+            "UPDATE event_source_mappings SET position = ? WHERE uuid = ?", (position, uuid)
+        )
+
+    def update_config(self, uuid: str, config: Json) -> None:
+        self.db.execute(
+            "UPDATE event_source_mappings SET config = ? WHERE uuid = ?", (_dumps(config), uuid)
+        )
+
+    def delete(self, uuid: str) -> bool:
+        return bool(self.db.execute("DELETE FROM event_source_mappings WHERE uuid = ?", (uuid,)))
