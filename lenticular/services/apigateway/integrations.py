@@ -1,6 +1,8 @@
-"""The integrations a REST API method can call: MOCK, AWS_PROXY to Lambda (in-process,
-through Lambda's engine) and HTTP_PROXY. Each takes the matched request and answers an
-`HttpResponse` (API Gateway's own headers are added by the caller).
+"""The proxy integrations a REST API method can call: AWS_PROXY to Lambda (in-process,
+through Lambda's engine) and HTTP_PROXY, plus what every integration shares (the matched
+request, API Gateway's error answers, the integration timeout, one HTTP exchange). Each
+takes the matched request and answers an `HttpResponse` (API Gateway's own headers are
+added by the caller). The non-proxy ones (MOCK, AWS, HTTP) are in `custom_integrations`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
-_STATUS_IN_TEMPLATE = re.compile(r'"statusCode"\s*:\s*"?(\d{3})')
 
 
 @dataclass(slots=True)
@@ -79,78 +80,10 @@ def with_stage_variables(text: str, variables: dict[str, str]) -> str:
     return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
 
 
-def _media_type(value: str | None) -> str:
-    return (value or "").split(",", 1)[0].split(";", 1)[0].strip().lower()
-
-
-# -- MOCK ---------------------------------------------------------------------------------
-
-
-def _pick_template(templates: dict[str, str], content_type: str | None) -> tuple[str, str] | None:
-    if not templates:
-        return None
-    media = _media_type(content_type)
-    for key in (media, "application/json"):
-        if key in templates:
-            return key, templates[key]
-    key = next(iter(templates))
-    return key, templates[key]
-
-
-def select_integration_response(integration: Doc, status: str) -> Doc | None:
-    """The integration response whose selectionPattern matches `status`, else the default
-    (the one without a pattern)."""
-    responses = (integration.get("integrationResponses") or {}).values()
-    for response in responses:
-        pattern = response.get("selectionPattern")
-        if pattern:
-            try:
-                if re.fullmatch(pattern, status, re.DOTALL):
-                    return response
-            except re.error:
-                continue
-    return next((r for r in responses if not r.get("selectionPattern")), None)
-
-
-def mock(call: Invocation) -> HttpResponse:
-    picked = _pick_template(
-        call.integration.get("requestTemplates") or {}, call.request.headers.get("content-type")
-    )
-    status = "200"
-    if picked is not None:
-        found = _STATUS_IN_TEMPLATE.search(picked[1])
-        if found:
-            status = found.group(1)
-    selected = select_integration_response(call.integration, status)
-    if selected is None:
-        # "No match for output mapping and no default output mapping configured."
-        return internal_error()
-    headers: list[tuple[str, str]] = []
-    for target, source in (selected.get("responseParameters") or {}).items():
-        if not target.startswith("method.response.header."):
-            continue
-        name = target[len("method.response.header.") :]
-        if len(source) >= 2 and source[0] == source[-1] == "'":
-            headers.append((name, source[1:-1]))
-        elif source.startswith("stageVariables."):
-            headers.append((name, call.stage_variables.get(source.split(".", 1)[1], "")))
-    body = b""
-    content_type = "application/json"
-    chosen = _pick_template(
-        selected.get("responseTemplates") or {}, call.request.headers.get("accept")
-    )
-    if chosen is not None:
-        content_type, text = chosen
-        body = (text or "").encode("utf-8")  # static text until VTL arrives
-    if not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", content_type))
-    return HttpResponse(status=int(selected["statusCode"]), headers=headers, body=body)
-
-
 # -- AWS_PROXY (Lambda) -------------------------------------------------------------------
 
 
-async def _bounded(coro: Any, timeout_ms: int) -> tuple[bool, Any]:
+async def bounded(coro: Any, timeout_ms: int) -> tuple[bool, Any]:
     """(finished, result) of `coro` within the integration timeout. The work is not
     cancelled when it runs over: like a Lambda function behind API Gateway, it finishes
     on its own while the client gets its 504."""
@@ -188,7 +121,7 @@ async def lambda_proxy(call: Invocation, lambda_engine: Any) -> HttpResponse:
     )
     try:
         ref = parse_function(function_arn, call.account_id, call.region)
-        finished, outcome = await _bounded(
+        finished, outcome = await bounded(
             lambda_engine.invoke(ref, orjson.dumps(event), request_id=str(uuid.uuid4())),
             call.integration.get("timeoutInMillis", 29000),
         )
@@ -221,17 +154,23 @@ def _target_url(call: Invocation) -> str:
             name = target[len("integration.request.path.") :]
             values[name] = call.path_parameters.get(source[len("method.request.path.") :], "")
 
-    def fill(match: re.Match[str]) -> str:
-        return quote(values.get(match.group(1).rstrip("+"), ""), safe="/")
-
-    uri = with_stage_variables(call.integration["uri"], call.stage_variables)
-    uri = re.sub(r"\{([A-Za-z0-9._+-]+)\}", fill, uri)
+    uri = fill_uri(call, values)
     if call.request.query_string:
         uri += ("&" if "?" in uri else "?") + call.request.query_string
     return uri
 
 
-def _forward(method: str, url: str, headers: dict[str, str], body: bytes, timeout: float) -> Any:
+def fill_uri(call: Invocation, values: dict[str, str]) -> str:
+    """The integration URI with stage variables and `{name}` placeholders filled in."""
+
+    def fill(match: re.Match[str]) -> str:
+        return quote(values.get(match.group(1).rstrip("+"), ""), safe="/")
+
+    uri = with_stage_variables(call.integration["uri"], call.stage_variables)
+    return re.sub(r"\{([A-Za-z0-9._+-]+)\}", fill, uri)
+
+
+def forward(method: str, url: str, headers: dict[str, str], body: bytes, timeout: float) -> Any:
     parts = urlsplit(url)
     connection_class = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
@@ -257,8 +196,8 @@ async def http_proxy(call: Invocation) -> HttpResponse:
     headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP and k != "host"}
     timeout_ms = call.integration.get("timeoutInMillis", 29000)
     try:
-        finished, outcome = await _bounded(
-            asyncio.to_thread(_forward, method, url, headers, request.body, timeout_ms / 1000),
+        finished, outcome = await bounded(
+            asyncio.to_thread(forward, method, url, headers, request.body, timeout_ms / 1000),
             timeout_ms,
         )
     except TimeoutError:

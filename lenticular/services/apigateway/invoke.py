@@ -2,8 +2,9 @@
 the stage's deployment and handed to the method's integration.
 
 Order of work, as on AWS (the parts built so far): API and stage -> route match (greedy
-paths, ANY) -> integration (MOCK, AWS_PROXY to Lambda, HTTP_PROXY) -> response with API
-Gateway's headers. Deployments are immutable, so each stage's route table is built once
+paths, ANY) -> integration request mapping (non-proxy) -> integration (MOCK, AWS_PROXY to
+Lambda, HTTP_PROXY, AWS to DynamoDB or Lambda, HTTP) -> integration response mapping ->
+response with API Gateway's headers. Deployments are immutable, so each stage's route table is built once
 and kept until a stage or deployment of that API changes.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.services.apigateway import integrations
+from lenticular.services.apigateway import custom_integrations, integrations
 from lenticular.services.apigateway.integrations import Invocation, error_response
 from lenticular.services.apigateway.routing import RouteTable
 from lenticular.services.apigateway.store import ApiGatewayStore
@@ -194,11 +195,15 @@ class Gateway:
         )
         kind = integration.get("type")
         if kind == "MOCK":
-            return integrations.mock(call)
+            return custom_integrations.mock(call)
         if kind == "AWS_PROXY":
             return await integrations.lambda_proxy(call, self._registry.get("lambda").engine)
         if kind == "HTTP_PROXY":
             return await integrations.http_proxy(call)
+        if kind == "AWS":
+            return await custom_integrations.aws(call, self._registry)
+        if kind == "HTTP":
+            return await custom_integrations.http_integration(call)
         return error_response(
             500,
             f"Integrations of type {kind} are not implemented by lenticular yet",

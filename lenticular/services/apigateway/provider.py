@@ -17,13 +17,30 @@ Limitations versus AWS:
   minimumCompressionSize, disableExecuteApiEndpoint, binaryMediaTypes and the endpoint
   type; UpdateStage patches description, deploymentId, variables, tracing/cache flags,
   access log settings and method settings (recorded only).
-- Invocation: route match (literal over `{param}` over `{proxy+}`, ANY), then MOCK
-  (status chosen from a `"statusCode": NNN` in the request template; response templates
-  are returned as static text, with no VTL yet; static and stage-variable response
-  header parameters), AWS_PROXY to Lambda (payload format 1.0, in-process), HTTP_PROXY
-  (over plain HTTP from the server; path parameters and stage variables substituted in
-  the URI). HTTP and AWS (non-proxy) integrations answer 500 saying they are not
-  implemented yet.
+- Invocation: route match (literal over `{param}` over `{proxy+}`, ANY), then the
+  integration: AWS_PROXY to Lambda (payload format 1.0, in-process), HTTP_PROXY (over
+  plain HTTP from the server; path parameters and stage variables substituted in the
+  URI), and the non-proxy MOCK, HTTP and AWS integrations with VTL mapping templates
+  (`vtl`, on airspeed). AWS integrations reach DynamoDB actions
+  (`...:dynamodb:action/PutItem` etc., any DynamoDB operation, in-process through its
+  wire model) and Lambda (`...:lambda:path/2015-03-31/functions/{arn}/invocations`);
+  other AWS services answer 500 saying they are not implemented yet. The integration's
+  `credentials` role is recorded, not assumed. Lambda's X-Amz-Invocation-Type (async
+  invoke) is not honoured; content handling (CONVERT_TO_BINARY/TEXT) is ignored.
+- Mapping: request templates chosen by Content-Type (application/json when absent) with
+  the WHEN_NO_MATCH / WHEN_NO_TEMPLATES / NEVER passthrough behaviours (415 "Unsupported
+  Media Type"); response templates by the client's Accept, else application/json, else
+  the first; integration responses chosen by `selectionPattern` (a full match) against
+  the status code, or a Lambda error's errorMessage (a Lambda success takes the
+  default); request/response parameter mapping from method request parameters,
+  integration response headers, body JSONPaths, static values, stage variables and
+  context; `$context.responseOverride` status and headers. VTL differences: Velocity
+  1.7 semantics are emulated on airspeed (Java-style printing, null renders as "",
+  Velocity truth and `==`, common Java String/List/Map methods), but exotic Java
+  methods, `#evaluate` of generated text, and Velocity's keep-old-value rule for
+  `#set` to null are not; `$input.json`/`$input.path` support the JSONPath subset `$`,
+  `.a`, `['a']`, `[n]`, `[*]` (no filters or `..`); a header name in
+  `$input.params().header` is lower-case.
 - Not enforced yet: authorization types (AWS_IAM, CUSTOM, COGNITO_USER_POOLS are recorded
   and the method is served as if NONE), API keys (apiKeyRequired is recorded), request
   validation and method request parameters, throttling, caching, access logs, metrics,

@@ -78,3 +78,45 @@ def test_http_proxy_unreachable_backend_is_500(lenticular_server, apigw, rest_ap
     reply = call(lenticular_server, api["id"], "/live/")
     assert reply.status == 500
     assert reply.json() == {"message": "Internal server error"}
+
+
+def test_http_non_proxy_maps_request_and_response(lenticular_server, apigw, rest_api, backend):
+    """HTTP (non-proxy): only mapped parameters reach the backend; its status selects the
+    integration response and the response template reshapes its body."""
+    api = rest_api()
+    rid = add_resource(apigw, api, "/orders/{id}")
+    apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="POST",
+                     authorizationType="NONE")  # fmt: skip
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=rid, httpMethod="POST", type="HTTP",
+        integrationHttpMethod="PUT", uri=f"{backend}/backend/{{oid}}",
+        requestParameters={
+            "integration.request.path.oid": "method.request.path.id",
+            "integration.request.header.X-Custom": "method.request.querystring.tag",
+            "integration.request.querystring.source": "'gateway'",
+        },
+        requestTemplates={"application/json": '{"wrapped": $input.json(\'$\')}'},
+    )  # fmt: skip
+    for status, pattern in (("200", ""), ("502", "2\\d{2}")):
+        apigw.put_method_response(restApiId=api["id"], resourceId=rid, httpMethod="POST",
+                                  statusCode=status)  # fmt: skip
+        apigw.put_integration_response(
+            restApiId=api["id"], resourceId=rid, httpMethod="POST", statusCode=status,
+            selectionPattern=pattern,
+            responseParameters={"method.response.header.X-Backend":
+                                "integration.response.header.X-Backend"},
+            responseTemplates={"application/json": (
+                '{"sent": $input.json(\'$.body\'), "path": "$input.path(\'$.path\')", '
+                '"custom": "$input.path(\'$.custom\')"}')},
+        )  # fmt: skip
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    reply = call(lenticular_server, api["id"], "/dev/orders/42?tag=blue", method="POST",
+                 headers={"Content-Type": "application/json"}, body=b'{"n": 1}')  # fmt: skip
+    # The echo backend answers 207, which the "2\d{2}" pattern maps to 502.
+    assert reply.status == 502
+    assert reply.headers["x-backend"] == "echo"
+    assert reply.json() == {
+        "sent": '{"wrapped": {"n":1}}',
+        "path": "/backend/42?source=gateway",
+        "custom": "blue",
+    }

@@ -123,8 +123,9 @@ def test_not_implemented_integration_type(lenticular_server, apigw, rest_api):
     apigw.put_method(
         restApiId=api["id"], resourceId=rid, httpMethod="GET", authorizationType="NONE"
     )
-    apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="HTTP",
-                          integrationHttpMethod="GET", uri="http://127.0.0.1:9/")  # fmt: skip
+    apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="AWS",
+                          integrationHttpMethod="GET",
+                          uri="arn:aws:apigateway:us-east-1:s3:path/bucket/key")  # fmt: skip
     apigw.create_deployment(restApiId=api["id"], stageName="dev")
     reply = call(lenticular_server, api["id"], "/dev/")
     assert reply.status == 500
