@@ -130,6 +130,8 @@ class Action:
             return self.item, self.size
         if self.kind == "Delete":
             return None, 0
+        if old is None and self.update is not None and _only_removes(self.update.tree):
+            return None, 0  # DynamoDB creates no item for an update that only removes
         base = old if old is not None else dict(self.key)
         new = self.update.apply(base) if self.update is not None else base
         size = check_item(new)
@@ -138,6 +140,12 @@ class Action:
 
     def change(self, old: Any, old_size: int, new: Any, new_size: int) -> Change:
         return Change(self.table, self.hash_key, self.range_key, old, old_size, new, new_size)
+
+
+def _only_removes(tree: Any) -> bool:
+    """Whether an update only removes attributes or set elements (REMOVE, DELETE): on a
+    missing item it creates nothing, not even the key (UpdateItem, "Update" in AWS's docs)."""
+    return not tree.sets and not tree.adds and bool(tree.removes or tree.deletes)
 
 
 def condition_failed(params: dict[str, Any], old: dict[str, Any] | None) -> Exception:
@@ -248,7 +256,8 @@ class ItemEngine:
         if action.failed(old):
             raise condition_failed(params, old)
         new, size = action.new_item(old)
-        assert new is not None
+        if new is None:  # REMOVE/DELETE only, on a missing item: nothing to write
+            return write_extras({}, action, Outcome(), write_units(0), action.key)
         outcome = self.writer.apply([action.change(old, old_size, new, size)])[0]
         out: dict[str, Any] = {}
         mode = params.get("ReturnValues")

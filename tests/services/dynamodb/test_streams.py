@@ -264,6 +264,41 @@ def test_failed_writes_make_no_record(ddb, streams, make_table):
     assert read_all(streams, arn) == []
 
 
+def test_update_that_only_removes_creates_no_item_and_no_record(ddb, streams, make_table):
+    # DynamoDB creates no item (not even the key) for an UpdateItem whose actions only
+    # remove (REMOVE, DELETE, AttributeUpdates DELETE) when the item is missing, so the
+    # stream has no INSERT; the same update on an existing item is a MODIFY or nothing.
+    name = stream_table(make_table, "NEW_AND_OLD_IMAGES", range_type="S")
+    arn = stream_of(ddb, name)
+    key = {"pk": {"S": "a"}, "sk": {"S": "b"}}
+    answer = ddb.update_item(
+        TableName=name, Key=key, UpdateExpression="REMOVE g", ReturnValues="ALL_NEW",
+        ReturnConsumedCapacity="TOTAL",
+    )  # fmt: skip
+    assert "Attributes" not in answer
+    assert answer["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 1.0}
+    ddb.update_item(TableName=name, Key=key, UpdateExpression="DELETE s :s",
+                    ExpressionAttributeValues={":s": {"SS": ["x"]}})  # fmt: skip
+    ddb.update_item(TableName=name, Key=key, AttributeUpdates={"g": {"Action": "DELETE"}})
+    ddb.update_item(TableName=name, Key=key, UpdateExpression="REMOVE x.y")
+    ddb.transact_write_items(
+        TransactItems=[{"Update": {"TableName": name, "Key": key, "UpdateExpression": "REMOVE g"}}]
+    )
+    assert "Item" not in ddb.get_item(TableName=name, Key=key, ConsistentRead=True)
+    ddb.update_item(TableName=name, Key=key, UpdateExpression="SET e = :v, g = :v",
+                    ExpressionAttributeValues={":v": {"N": "1"}})  # fmt: skip
+    ddb.update_item(TableName=name, Key=key, UpdateExpression="REMOVE g")
+    ddb.update_item(TableName=name, Key=key, UpdateExpression="REMOVE g")  # a no-op now
+    records = read_all(streams, arn)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
+    assert records[1]["dynamodb"]["OldImage"] == {**key, "e": {"N": "1"}, "g": {"N": "1"}}
+    assert records[1]["dynamodb"]["NewImage"] == {**key, "e": {"N": "1"}}
+    # an update with no actions at all still creates the item with just its key
+    other = {"pk": {"S": "c"}, "sk": {"S": "d"}}
+    ddb.update_item(TableName=name, Key=other)
+    assert ddb.get_item(TableName=name, Key=other, ConsistentRead=True)["Item"] == other
+
+
 # -- iterators -------------------------------------------------------------------------------
 
 
