@@ -55,7 +55,8 @@ class DeploymentEngine:
         doc: Doc = {"id": deployment_id, "createdDate": now}
         if params.get("description"):
             doc["description"] = params["description"]
-        snapshot = {"api": api.api, "resources": api.resources}
+        authorizers = {a["id"]: a for a in self.store.list_docs("authorizer", parent=api.id)}
+        snapshot = {"api": api.api, "resources": api.resources, "authorizers": authorizers}
         stage = None
         if stage_name:
             stage = self.store.get_stage(api.id, stage_name)

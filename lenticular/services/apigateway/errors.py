@@ -48,3 +48,19 @@ def stage_not_found() -> NotFoundException:
 
 def deployment_not_found() -> NotFoundException:
     return NotFoundException("Invalid Deployment identifier specified")
+
+
+def authorizer_not_found() -> NotFoundException:
+    return NotFoundException("Invalid Authorizer identifier specified")
+
+
+def api_key_not_found() -> NotFoundException:
+    return NotFoundException("Invalid API Key identifier specified")
+
+
+def usage_plan_not_found() -> NotFoundException:
+    return NotFoundException("Invalid Usage Plan ID specified")
+
+
+def usage_plan_key_not_found() -> NotFoundException:
+    return NotFoundException("Invalid Usage Plan Key identifier specified")

@@ -2,7 +2,8 @@
 the stage's deployment and handed to the method's integration.
 
 Order of work, as on AWS (the parts built so far): API and stage -> route match (greedy
-paths, ANY) -> integration request mapping (non-proxy) -> integration (MOCK, AWS_PROXY to
+paths, ANY) -> the gates (API key, Lambda authorizer, throttling; `gates`) -> integration
+request mapping (non-proxy) -> integration (MOCK, AWS_PROXY to
 Lambda, HTTP_PROXY, AWS to DynamoDB or Lambda, HTTP) -> integration response mapping ->
 response with API Gateway's headers. Deployments are immutable, so each stage's route table is built once
 and kept until a stage or deployment of that API changes.
@@ -19,6 +20,7 @@ from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.services.apigateway import custom_integrations, integrations
+from lenticular.services.apigateway.gates import Gates
 from lenticular.services.apigateway.integrations import Invocation, error_response
 from lenticular.services.apigateway.routing import RouteTable
 from lenticular.services.apigateway.store import ApiGatewayStore
@@ -41,6 +43,8 @@ class ServedStage:
     stage: Doc  # the Stage document (variables, deploymentId)
     binary_media_types: list[str]
     table: RouteTable
+    authorizers: dict[str, Doc]  # the deployed authorizers by id
+    api_key_source: str  # HEADER or AUTHORIZER
 
 
 def request_time(epoch_ms: int) -> str:
@@ -68,14 +72,16 @@ def _trace_id(now_s: float) -> str:
 
 
 class Gateway:
-    def __init__(self, store: ApiGatewayStore, registry: Any) -> None:
+    def __init__(self, store: ApiGatewayStore, registry: Any, gates: Gates) -> None:
         self.store = store
         self._registry = registry
+        self.gates = gates
         self._served: dict[str, dict[str, ServedStage | None]] = {}  # api -> stage -> served
 
     def forget(self, api_id: str) -> None:
         """Drop what is cached for an API (its stages or deployments changed)."""
         self._served.pop(api_id, None)
+        self.gates.forget(api_id)
 
     def served_stage(self, api_id: str, stage_name: str) -> ServedStage | None | bool:
         """The stage's serving state; None if the stage does not exist, False if the API
@@ -98,10 +104,16 @@ class Gateway:
                     stage.stage,
                     list(snapshot["api"].get("binaryMediaTypes") or []),
                     RouteTable(snapshot["resources"]),
+                    snapshot.get("authorizers") or {},
+                    snapshot["api"].get("apiKeySource") or "HEADER",
                 )
         if served is not None:  # a miss is not kept: probing stage names must not grow this
             self._served.setdefault(api_id, {})[stage_name] = served
         return served
+
+    def _lambda_engine(self) -> Any:
+        """Lambda's engine, loaded only when an API first needs it."""
+        return _LazyLambda(self._registry)
 
     async def handle(self, request: HttpRequest, api_id: str, path: str) -> HttpResponse:
         now = time.time()
@@ -193,11 +205,16 @@ class Gateway:
             request_context=context,
             event_headers=event_headers,
         )
+        admitted = await self.gates.admit(
+            call, served.authorizers, served.api_key_source, self._lambda_engine(), served.stage
+        )
+        if isinstance(admitted, HttpResponse):
+            return admitted
         kind = integration.get("type")
         if kind == "MOCK":
             return custom_integrations.mock(call)
         if kind == "AWS_PROXY":
-            return await integrations.lambda_proxy(call, self._registry.get("lambda").engine)
+            return await integrations.lambda_proxy(call, self._lambda_engine())
         if kind == "HTTP_PROXY":
             return await integrations.http_proxy(call)
         if kind == "AWS":
@@ -209,3 +226,15 @@ class Gateway:
             f"Integrations of type {kind} are not implemented by lenticular yet",
             "InternalServerErrorException",
         )
+
+
+class _LazyLambda:
+    """Lambda's engine, looked up from the registry when first invoked."""
+
+    __slots__ = ("_registry",)
+
+    def __init__(self, registry: Any) -> None:
+        self._registry = registry
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        return self._registry.get("lambda").engine.invoke(*args, **kwargs)

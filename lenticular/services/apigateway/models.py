@@ -1,4 +1,5 @@
-"""What API Gateway keeps: REST APIs (with their resource tree), deployments and stages.
+"""What API Gateway keeps: REST APIs (with their resource tree), deployments, stages, and
+(as plain wire documents) authorizers, API keys and usage plans.
 
 Attribute dicts are kept in their wire shape (RestApi, Resource, Method, Integration,
 Deployment, Stage as botocore's model names them), so reads need no translation.

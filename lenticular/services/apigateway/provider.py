@@ -9,10 +9,14 @@ Limitations versus AWS:
 - Implemented: Create/Get/Update/Delete RestApi and GetRestApis; Create/Get/Delete
   Resource and GetResources (embed=methods); Put/Get/Delete Method, MethodResponse,
   Integration and IntegrationResponse; Create/Get/Delete Deployment and GetDeployments
-  (embed=apisummary); Create/Get/Update/Delete Stage and GetStages. Everything else
-  (authorizers, API keys, usage plans, models, request validators, gateway responses,
-  OpenAPI import/export, Update* of resources/methods/integrations, tags, domain names,
-  VPC links, ...) answers NotImplemented.
+  (embed=apisummary); Create/Get/Update/Delete Stage and GetStages; Create/Get/Update/
+  Delete Authorizer, GetAuthorizers and TestInvokeAuthorizer (TOKEN and REQUEST; Cognito
+  authorizers are stored, not enforced); Create/Get/Update/Delete ApiKey and GetApiKeys;
+  Create/Get/Update/Delete UsagePlan and GetUsagePlans; Create/Get/Delete UsagePlanKey and
+  GetUsagePlanKeys; GetUsage. Everything else (models, request validators, gateway
+  responses, OpenAPI import/export, ImportApiKeys, UpdateUsage, Update* of
+  resources/methods/integrations, tags, domain names, VPC links, ...) answers
+  NotImplemented.
 - UpdateRestApi patches name, description, version, policy, apiKeySource,
   minimumCompressionSize, disableExecuteApiEndpoint, binaryMediaTypes and the endpoint
   type; UpdateStage patches description, deploymentId, variables, tracing/cache flags,
@@ -41,9 +45,20 @@ Limitations versus AWS:
   `#set` to null are not; `$input.json`/`$input.path` support the JSONPath subset `$`,
   `.a`, `['a']`, `[n]`, `[*]` (no filters or `..`); a header name in
   `$input.params().header` is lower-case.
-- Not enforced yet: authorization types (AWS_IAM, CUSTOM, COGNITO_USER_POOLS are recorded
-  and the method is served as if NONE), API keys (apiKeyRequired is recorded), request
-  validation and method request parameters, throttling, caching, access logs, metrics,
+- Gates before the integration (`gates`): API key (x-api-key, or the authorizer's
+  usageIdentifierKey when apiKeySource is AUTHORIZER; the key must be enabled and in a
+  usage plan listing the API stage, else 403 Forbidden), Lambda authorizers (identity
+  sources, validation regex, result cache by identity values for the TTL, policy checked
+  against each request's method ARN; 401/403/500 with AWS's bodies; context stringified
+  into requestContext.authorizer and `$context.authorizer`), then token-bucket
+  throttling at account (10000/5000), stage (`*/*`) and method level from the stage's
+  method settings and per key from its usage plan, and plan quotas (429 "Too Many
+  Requests" / "Limit Exceeded"). Authorizers are deployed with the API (redeploy after
+  changing one). Buckets, quotas, GetUsage counts and the authorizer cache live in
+  memory (they restart with the server); per-method throttles inside a plan's apiStages
+  are recorded, not enforced; the authorizer timeout is fixed at 30 s.
+- Not enforced yet: AWS_IAM and COGNITO_USER_POOLS authorization (served as if NONE),
+  request validation and method request parameters, caching, access logs, metrics,
   gateway responses and canary settings.
 - The proxy event's header names are lower-case (the server sees them so) and a header
   sent several times appears once, with its values joined by commas;
@@ -58,10 +73,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lenticular.services.apigateway.apis import RestApiEngine
+from lenticular.services.apigateway.authorizers import AuthorizerEngine
 from lenticular.services.apigateway.deployments import DeploymentEngine
 from lenticular.services.apigateway.errors import BadRequestException
+from lenticular.services.apigateway.gates import Gates
 from lenticular.services.apigateway.invoke import Gateway
+from lenticular.services.apigateway.lambda_authorizer import test_invoke
 from lenticular.services.apigateway.store import MIGRATIONS, ApiGatewayStore
+from lenticular.services.apigateway.usage_plans import UsagePlanEngine
 
 if TYPE_CHECKING:
     from lenticular.context import RequestContext
@@ -92,9 +111,12 @@ def page(items: list[Params], params: Params) -> Params:
 class ApiGatewayProvider:
     def __init__(self, registry: ServiceRegistry) -> None:
         store = ApiGatewayStore(registry.data_dir.database("apigateway", MIGRATIONS))
-        self.gateway = Gateway(store, registry)  # the data plane
+        self.plans = UsagePlanEngine(store)
+        self.gateway = Gateway(store, registry, Gates(self.plans))  # the data plane
         self.apis = RestApiEngine(store, self.gateway.forget)
         self.deployments = DeploymentEngine(store, self.apis, self.gateway.forget)
+        self.authorizers = AuthorizerEngine(store, self.apis)
+        self._registry = registry
 
     # -- REST APIs ------------------------------------------------------------------------
 
@@ -234,6 +256,103 @@ class ApiGatewayProvider:
             ctx.account_id, ctx.region, params["restApiId"], params["stageName"]
         )
         return {}
+
+    # -- authorizers ----------------------------------------------------------------------
+
+    def create_authorizer(self, ctx: RequestContext, params: Params) -> Params:
+        return self.authorizers.create(ctx.account_id, ctx.region, params)
+
+    def get_authorizer(self, ctx: RequestContext, params: Params) -> Params:
+        return self.authorizers.get(
+            ctx.account_id, ctx.region, params["restApiId"], params["authorizerId"]
+        )
+
+    def get_authorizers(self, ctx: RequestContext, params: Params) -> Params:
+        return page(self.authorizers.list(ctx.account_id, ctx.region, params["restApiId"]), params)
+
+    def update_authorizer(self, ctx: RequestContext, params: Params) -> Params:
+        return self.authorizers.update(
+            ctx.account_id, ctx.region, params["restApiId"], params["authorizerId"],
+            params.get("patchOperations") or [],
+        )  # fmt: skip
+
+    def delete_authorizer(self, ctx: RequestContext, params: Params) -> Params:
+        self.authorizers.delete(
+            ctx.account_id, ctx.region, params["restApiId"], params["authorizerId"]
+        )
+        return {}
+
+    async def test_invoke_authorizer(self, ctx: RequestContext, params: Params) -> Params:
+        authorizer = self.authorizers.get(
+            ctx.account_id, ctx.region, params["restApiId"], params["authorizerId"]
+        )
+        engine = self._registry.get("lambda").engine
+        return await test_invoke(authorizer, params, ctx.account_id, ctx.region, engine)
+
+    # -- API keys, usage plans and usage --------------------------------------------------
+
+    def create_api_key(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.create_key(ctx.account_id, ctx.region, params)
+
+    def get_api_key(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.get_key(
+            ctx.account_id, ctx.region, params["apiKey"], bool(params.get("includeValue"))
+        )
+
+    def get_api_keys(self, ctx: RequestContext, params: Params) -> Params:
+        return page(self.plans.list_keys(ctx.account_id, ctx.region, params), params)
+
+    def update_api_key(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.update_key(
+            ctx.account_id, ctx.region, params["apiKey"], params.get("patchOperations") or []
+        )
+
+    def delete_api_key(self, ctx: RequestContext, params: Params) -> Params:
+        self.plans.delete_key(ctx.account_id, ctx.region, params["apiKey"])
+        return {}
+
+    def create_usage_plan(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.create_plan(ctx.account_id, ctx.region, params)
+
+    def get_usage_plan(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.get_plan(ctx.account_id, ctx.region, params["usagePlanId"])
+
+    def get_usage_plans(self, ctx: RequestContext, params: Params) -> Params:
+        plans = self.plans.list_plans(ctx.account_id, ctx.region, params.get("keyId"))
+        return page(plans, params)
+
+    def update_usage_plan(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.update_plan(
+            ctx.account_id, ctx.region, params["usagePlanId"], params.get("patchOperations") or []
+        )
+
+    def delete_usage_plan(self, ctx: RequestContext, params: Params) -> Params:
+        self.plans.delete_plan(ctx.account_id, ctx.region, params["usagePlanId"])
+        return {}
+
+    def create_usage_plan_key(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.add_plan_key(
+            ctx.account_id, ctx.region, params["usagePlanId"], params["keyId"], params["keyType"]
+        )
+
+    def get_usage_plan_key(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.get_plan_key(
+            ctx.account_id, ctx.region, params["usagePlanId"], params["keyId"]
+        )
+
+    def get_usage_plan_keys(self, ctx: RequestContext, params: Params) -> Params:
+        keys = self.plans.list_plan_keys(ctx.account_id, ctx.region, params["usagePlanId"])
+        name = params.get("nameQuery")
+        return page([k for k in keys if not name or k["name"].startswith(name)], params)
+
+    def delete_usage_plan_key(self, ctx: RequestContext, params: Params) -> Params:
+        self.plans.delete_plan_key(
+            ctx.account_id, ctx.region, params["usagePlanId"], params["keyId"]
+        )
+        return {}
+
+    def get_usage(self, ctx: RequestContext, params: Params) -> Params:
+        return self.plans.get_usage(ctx.account_id, ctx.region, params)
 
 
 def _resource(resource: Params, embed_methods: bool) -> Params:

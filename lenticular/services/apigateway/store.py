@@ -1,5 +1,6 @@
-"""Where API Gateway keeps its REST APIs, deployments and stages (SQLite). Each write is
-one statement or one transaction; documents are stored as JSON."""
+"""Where API Gateway keeps its REST APIs, deployments, stages and access documents
+(authorizers, API keys, usage plans). Each write is one statement or one transaction;
+documents are stored as JSON."""
 
 from __future__ import annotations
 
@@ -144,3 +145,48 @@ class ApiGatewayStore:
             "SELECT name, stage FROM stages WHERE api_id = ? ORDER BY name", (api_id,)
         )
         return [Stage(api_id, row[0], orjson.loads(row[1])) for row in rows]
+
+    # -- authorizers, API keys, usage plans and their keys ----------------------------------
+
+    def put_doc(
+        self, kind: str, doc_id: str, account_id: str, region: str, doc: Any, parent: str = ""
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO access_documents (kind, id, account_id, region, parent, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, doc_id, account_id, region, parent, _dumps(doc)),
+        )
+
+    def get_doc(self, kind: str, doc_id: str, account_id: str, region: str) -> Any | None:
+        row = self.db.query_one(
+            "SELECT doc FROM access_documents"
+            " WHERE kind = ? AND id = ? AND account_id = ? AND region = ?",
+            (kind, doc_id, account_id, region),
+        )
+        return orjson.loads(row[0]) if row is not None else None
+
+    def list_docs(
+        self, kind: str, account_id: str | None = None, region: str | None = None,
+        parent: str | None = None,
+    ) -> list[Any]:  # fmt: skip
+        """Documents of a kind (oldest first), of one owner and/or one parent."""
+        sql = "SELECT doc FROM access_documents WHERE kind = ?"
+        args: list[Any] = [kind]
+        for column, value in (("account_id", account_id), ("region", region), ("parent", parent)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        return [orjson.loads(row[0]) for row in self.db.query(sql + " ORDER BY rowid", args)]
+
+    def delete_doc(self, kind: str, doc_id: str) -> bool:
+        return (
+            self.db.execute(
+                "DELETE FROM access_documents WHERE kind = ? AND id = ?", (kind, doc_id)
+            )
+            > 0
+        )
+
+    def delete_children(self, kind: str, parent: str) -> None:
+        self.db.execute(
+            "DELETE FROM access_documents WHERE kind = ? AND parent = ?", (kind, parent)
+        )
