@@ -26,7 +26,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from benchmarks import dynamodb
+from benchmarks import awslambda, dynamodb
 
 ACCESS_KEY = "test"
 SECRET_KEY = "test"
@@ -144,6 +144,17 @@ WORKLOADS: dict[str, Workload] = {
             dynamodb.QUERY_BODY,
             "DynamoDB Query: first 10-item page (1 KB items) of a 100-item partition",
             check=dynamodb.check_query,
+        ),
+        Workload(
+            name="lambda-invoke",
+            service="lambda",
+            method="POST",
+            path=awslambda.INVOKE_PATH,
+            body=awslambda.INVOKE_BODY,
+            headers={"Content-Type": "application/json"},
+            description="Lambda Invoke (RequestResponse) of a trivial Python handler, warm",
+            prepare=awslambda.prepare,
+            check=awslambda.check_invoke,
         ),
     ]
 }
