@@ -123,3 +123,36 @@ def test_unsigned_operations_aws_allows_stay_open_in_strict_mode(strict_server):
         headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"},
     )  # fmt: skip
     assert b"MissingAuthenticationToken" not in resp.body
+
+
+def test_functions_call_back_with_their_execution_role_in_strict_mode(strict_server):
+    import io
+    import json as _json
+    import zipfile
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as zf:
+        zf.writestr(
+            "app.py",
+            "import boto3\n"
+            "def handler(event, context):\n"
+            "    who = boto3.client('sts').get_caller_identity()\n"
+            "    tables = boto3.client('dynamodb').list_tables()['TableNames']\n"
+            "    return {'arn': who['Arn'], 'tables': isinstance(tables, list)}\n",
+        )
+    lam = strict_server.client("lambda")
+    lam.create_function(
+        FunctionName="strict-caller",
+        Runtime="python3.12",
+        Role="arn:aws:iam::000000000000:role/service/strict-exec",
+        Handler="app.handler",
+        Code={"ZipFile": code.getvalue()},
+        Timeout=30,
+    )
+    out = lam.invoke(FunctionName="strict-caller")
+    body = _json.loads(out["Payload"].read())
+    assert "FunctionError" not in out, body
+    assert body == {
+        "arn": "arn:aws:sts::000000000000:assumed-role/strict-exec/strict-caller",
+        "tables": True,
+    }

@@ -16,6 +16,7 @@ from typing import Any
 from lenticular.services.awslambda import configuration as cfg
 from lenticular.services.awslambda.code import CodeStore, Package
 from lenticular.services.awslambda.configuration import LATEST, FunctionRef
+from lenticular.services.awslambda.credentials import ExecutionRoleCredentials
 from lenticular.services.awslambda.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -59,6 +60,7 @@ class LambdaEngine:
         self.layers = layers
         self.runtime = runtime
         self.metrics: InvocationMetrics | None = None  # AWS/Lambda metrics, set by the provider
+        self.role_credentials: ExecutionRoleCredentials | None = None  # set by the provider
 
     # -- functions -------------------------------------------------------------------------
 
@@ -325,6 +327,11 @@ class LambdaEngine:
             account_id=target.record.account_id,
             region=target.record.region,
             code_sha256=self.code.fingerprint(target.package),
+            credentials=(
+                self.role_credentials.for_function(config.get("Role", ""), config["FunctionName"])
+                if self.role_credentials is not None
+                else None
+            ),
         )
 
     async def invoke(

@@ -63,6 +63,7 @@ from lenticular.services.awslambda.async_invoke import EventQueue, retry_delays_
 from lenticular.services.awslambda.code import CodeStore, RequestEntityTooLarge
 from lenticular.services.awslambda.configuration import LATEST, FunctionRef, parse_function
 from lenticular.services.awslambda.configuration import revision_id as new_revision
+from lenticular.services.awslambda.credentials import ExecutionRoleCredentials
 from lenticular.services.awslambda.errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
@@ -124,6 +125,7 @@ class LambdaProvider:
         self.engine = LambdaEngine(self.store, code, self.layers, self.runtime)
         # AWS/Lambda metrics go to CloudWatch's write-behind buffer, loaded on first use.
         self.engine.metrics = InvocationMetrics(lambda: registry.get("cloudwatch").buffer)
+        self.engine.role_credentials = ExecutionRoleCredentials(lambda: registry.get("sts"))
         self.events = EventQueue(
             self.store,
             self.engine,

@@ -43,6 +43,15 @@ class StsProvider:
             expires_at=datetime.fromtimestamp(creds.expires_at, UTC),
         )
 
+    def role_credentials(
+        self, role_arn: str, session_name: str, duration_seconds: int
+    ) -> TemporaryCredentials:
+        """Temporary credentials of `role_arn` for a service acting as it (Lambda's
+        execution role), stored so that the server accepts them like AssumeRole's."""
+        creds = engine.assumed_role(role_arn, session_name, duration_seconds)
+        self.store.put(creds)
+        return creds
+
     # -- operations ---------------------------------------------------------------------
 
     def get_caller_identity(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

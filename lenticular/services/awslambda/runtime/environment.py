@@ -82,12 +82,14 @@ def build_variables(
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "LAMBDA_TASK_ROOT": str(spec.code_dir),
         "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
-        # Lenient lenticular maps a 12-digit access key to that account.
-        "AWS_ACCESS_KEY_ID": spec.account_id,
-        "AWS_ACCESS_KEY": spec.account_id,
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_SESSION_TOKEN": "test",
     }
+    access_key, secret_key, token = spec.credentials or (spec.account_id, "test", "test")
+    reserved.update(
+        AWS_ACCESS_KEY_ID=access_key,
+        AWS_ACCESS_KEY=access_key,
+        AWS_SECRET_ACCESS_KEY=secret_key,
+        AWS_SESSION_TOKEN=token,
+    )
     if spec.is_python:
         reserved["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{spec.runtime}"
     variables.update(reserved)

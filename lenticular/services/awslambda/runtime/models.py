@@ -30,6 +30,9 @@ class FunctionSpec:
     account_id: str
     region: str
     code_sha256: str  # a code/config change means new environments
+    # The execution role's temporary credentials (access key, secret, session token);
+    # None: the account id as access key, which lenticular's lenient mode maps to the account.
+    credentials: tuple[str, str, str] | None = None
 
     @property
     def log_group(self) -> str:

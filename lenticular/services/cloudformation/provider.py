@@ -1,0 +1,245 @@
+"""CloudFormation over the wire: stacks (create, update, delete, describe, list), their
+resources, events, templates, template validation and exports.
+
+Limitations versus AWS:
+- Operations are synchronous: the stack is complete (or rolled back) when CreateStack,
+  UpdateStack or DeleteStack returns; the events still show every *_IN_PROGRESS step.
+- Resource types: AWS::DynamoDB::Table, AWS::Lambda::Function, AWS::Logs::LogGroup and
+  AWS::IAM::Role (recorded only: no IAM yet). Any other type is refused at CreateStack /
+  ValidateTemplate ("Unrecognized resource types: [...]").
+- Templates come as TemplateBody (no S3, so no TemplateURL). Transforms (SAM), Rules,
+  SSM parameter types, stack policies, rollback triggers, notifications, timeouts,
+  termination protection, nested stacks, drift, change sets and StackSets are not
+  supported; they answer NotImplemented or a ValidationError naming them.
+- Update replaces a resource when its name or key properties change (TableName,
+  KeySchema, LSIs, FunctionName, LogGroupName, RoleName), and updates it in place
+  otherwise; AWS's per-property rules are finer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from lenticular.services.cloudformation import parameters
+from lenticular.services.cloudformation import plan as planning
+from lenticular.services.cloudformation.engine import StackEngine
+from lenticular.services.cloudformation.errors import ValidationError
+from lenticular.services.cloudformation.models import Stack, StackEvent, StackResource
+from lenticular.services.cloudformation.store import MIGRATIONS, StackStore
+
+if TYPE_CHECKING:
+    from lenticular.context import RequestContext
+    from lenticular.services.registry import ServiceRegistry
+
+Params = dict[str, Any]
+
+
+class CloudFormationProvider:
+    def __init__(self, registry: ServiceRegistry) -> None:
+        self.store = StackStore(registry.data_dir.database("cloudformation", MIGRATIONS))
+        self.engine = StackEngine(self.store, registry)
+
+    # -- stacks ------------------------------------------------------------------------------
+
+    def create_stack(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self.engine.create(ctx.account_id, ctx.region, params)
+        return {"StackId": stack.stack_id}
+
+    def update_stack(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self.engine.update(ctx.account_id, ctx.region, params)
+        return {"StackId": stack.stack_id}
+
+    def delete_stack(self, ctx: RequestContext, params: Params) -> Params:
+        self.engine.delete(ctx.account_id, ctx.region, params["StackName"])
+        return {}
+
+    def describe_stacks(self, ctx: RequestContext, params: Params) -> Params:
+        name = params.get("StackName")
+        if name:
+            stacks = [self._stack(ctx, name)]
+        else:
+            stacks = self.store.all(ctx.account_id, ctx.region, live_only=True)
+        return {"Stacks": [_describe(s) for s in stacks]}
+
+    def list_stacks(self, ctx: RequestContext, params: Params) -> Params:
+        wanted = set(params.get("StackStatusFilter") or [])
+        summaries = []
+        for stack in self.store.all(ctx.account_id, ctx.region):
+            if wanted and stack.status not in wanted:
+                continue
+            summary: Params = {
+                "StackId": stack.stack_id,
+                "StackName": stack.name,
+                "CreationTime": _time(stack.created_at),
+                "StackStatus": stack.status,
+                "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+            }
+            _put(summary, "TemplateDescription", stack.template.get("Description"))
+            _put(summary, "StackStatusReason", stack.reason)
+            _put(summary, "LastUpdatedTime", _time(stack.updated_at))
+            _put(summary, "DeletionTime", _time(stack.deleted_at))
+            summaries.append(summary)
+        return {"StackSummaries": summaries}
+
+    def get_template(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        return {"TemplateBody": stack.template_body, "StagesAvailable": ["Original", "Processed"]}
+
+    def validate_template(self, ctx: RequestContext, params: Params) -> Params:
+        if not params.get("TemplateBody"):
+            raise ValidationError("Either Template URL or Template Body must be specified.")
+        doc = planning.parse_template(params["TemplateBody"])
+        out: Params = {"Parameters": [
+            _declared_parameter(key, decl or {})
+            for key, decl in (doc.get("Parameters") or {}).items()
+        ]}  # fmt: skip
+        _put(out, "Description", doc.get("Description"))
+        capabilities = planning.required_capabilities(doc)
+        if capabilities:
+            out["Capabilities"] = capabilities
+            out["CapabilitiesReason"] = "The following resource(s) require capabilities: [" + \
+                ", ".join(sorted({r["Type"] for r in doc["Resources"].values()
+                                  if planning.RESOURCE_TYPES[r["Type"]].capability})) + "]"  # fmt: skip
+        return out
+
+    def list_exports(self, ctx: RequestContext, params: Params) -> Params:
+        return {"Exports": self.engine.exports(ctx.account_id, ctx.region)}
+
+    # -- resources and events ----------------------------------------------------------------
+
+    def describe_stack_resources(self, ctx: RequestContext, params: Params) -> Params:
+        if params.get("StackName"):
+            stack = self._stack(ctx, params["StackName"])
+        elif params.get("PhysicalResourceId"):
+            stack = self._stack_with_physical(ctx, params["PhysicalResourceId"])
+        else:
+            raise ValidationError("Either StackName or PhysicalResourceId must be specified.")
+        wanted = params.get("LogicalResourceId")
+        return {"StackResources": [
+            _resource(stack, r) for r in stack.resources.values()
+            if wanted is None or r.logical_id == wanted
+        ]}  # fmt: skip
+
+    def describe_stack_resource(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        resource = stack.resources.get(params["LogicalResourceId"])
+        if resource is None:
+            raise ValidationError(
+                f"Resource {params['LogicalResourceId']} does not exist for stack {stack.name}"
+            )
+        detail = _resource(stack, resource)
+        detail["LastUpdatedTimestamp"] = detail.pop("Timestamp")
+        metadata = stack.template["Resources"].get(resource.logical_id, {}).get("Metadata")
+        if metadata is not None:
+            detail["Metadata"] = json.dumps(metadata)
+        return {"StackResourceDetail": detail}
+
+    def list_stack_resources(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        summaries = []
+        for r in stack.resources.values():
+            summary: Params = {
+                "LogicalResourceId": r.logical_id,
+                "ResourceType": r.type,
+                "LastUpdatedTimestamp": _time(r.updated_at),
+                "ResourceStatus": r.status,
+                "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+            }
+            _put(summary, "PhysicalResourceId", r.physical_id)
+            _put(summary, "ResourceStatusReason", r.reason)
+            summaries.append(summary)
+        return {"StackResourceSummaries": summaries}
+
+    def describe_stack_events(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        return {"StackEvents": [_event(e) for e in self.store.events(stack.stack_id)]}
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def _stack(self, ctx: RequestContext, name_or_id: str) -> Stack:
+        stack = self.store.find(ctx.account_id, ctx.region, name_or_id)
+        if stack is None:
+            raise ValidationError(f"Stack with id {name_or_id} does not exist")
+        return stack
+
+    def _stack_with_physical(self, ctx: RequestContext, physical_id: str) -> Stack:
+        for stack in self.store.all(ctx.account_id, ctx.region, live_only=True):
+            if any(r.physical_id == physical_id for r in stack.resources.values()):
+                return stack
+        raise ValidationError(f"Stack for {physical_id} does not exist")
+
+
+def _describe(stack: Stack) -> Params:
+    declared = stack.template.get("Parameters") or {}
+    out: Params = {
+        "StackId": stack.stack_id,
+        "StackName": stack.name,
+        "Parameters": parameters.described(declared, stack.parameters),
+        "CreationTime": _time(stack.created_at),
+        "StackStatus": stack.status,
+        "DisableRollback": stack.disable_rollback,
+        "NotificationARNs": [],
+        "Capabilities": stack.capabilities,
+        "Outputs": stack.outputs,
+        "Tags": stack.tags,
+        "EnableTerminationProtection": False,
+        "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+    }
+    _put(out, "Description", stack.template.get("Description"))
+    _put(out, "StackStatusReason", stack.reason)
+    _put(out, "LastUpdatedTime", _time(stack.updated_at))
+    _put(out, "DeletionTime", _time(stack.deleted_at))
+    return out
+
+
+def _resource(stack: Stack, r: StackResource) -> Params:
+    out: Params = {
+        "StackName": stack.name,
+        "StackId": stack.stack_id,
+        "LogicalResourceId": r.logical_id,
+        "ResourceType": r.type,
+        "Timestamp": _time(r.updated_at),
+        "ResourceStatus": r.status,
+        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+    }
+    _put(out, "PhysicalResourceId", r.physical_id)
+    _put(out, "ResourceStatusReason", r.reason)
+    return out
+
+
+def _event(e: StackEvent) -> Params:
+    out: Params = {
+        "StackId": e.stack_id,
+        "EventId": e.event_id,
+        "StackName": e.stack_name,
+        "LogicalResourceId": e.logical_id,
+        "PhysicalResourceId": e.physical_id,
+        "ResourceType": e.resource_type,
+        "Timestamp": _time(e.timestamp),
+        "ResourceStatus": e.status,
+    }
+    _put(out, "ResourceStatusReason", e.reason)
+    _put(out, "ResourceProperties", e.properties)
+    return out
+
+
+def _declared_parameter(key: str, decl: Params) -> Params:
+    out: Params = {
+        "ParameterKey": key,
+        "NoEcho": str(decl.get("NoEcho", "false")).lower() == "true",
+    }
+    if "Default" in decl:
+        out["DefaultValue"] = parameters.default_text(decl["Default"])
+    _put(out, "Description", decl.get("Description"))
+    return out
+
+
+def _time(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def _put(out: Params, key: str, value: Any) -> None:
+    if value is not None:
+        out[key] = value
