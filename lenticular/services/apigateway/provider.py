@@ -13,10 +13,10 @@ Limitations versus AWS:
   Delete Authorizer, GetAuthorizers and TestInvokeAuthorizer (TOKEN and REQUEST; Cognito
   authorizers are stored, not enforced); Create/Get/Update/Delete ApiKey and GetApiKeys;
   Create/Get/Update/Delete UsagePlan and GetUsagePlans; Create/Get/Delete UsagePlanKey and
-  GetUsagePlanKeys; GetUsage. Everything else (models, request validators, gateway
-  responses, OpenAPI import/export, ImportApiKeys, UpdateUsage, Update* of
-  resources/methods/integrations, tags, domain names, VPC links, ...) answers
-  NotImplemented.
+  GetUsagePlanKeys; GetUsage; ImportRestApi and PutRestApi from OpenAPI (`openapi`).
+  Everything else (models, request validators, gateway responses, OpenAPI export,
+  ImportApiKeys, UpdateUsage, Update* of resources/methods/integrations, tags, domain
+  names, VPC links, ...) answers NotImplemented.
 - UpdateRestApi patches name, description, version, policy, apiKeySource,
   minimumCompressionSize, disableExecuteApiEndpoint, binaryMediaTypes and the endpoint
   type; UpdateStage patches description, deploymentId, variables, tracing/cache flags,
@@ -72,6 +72,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lenticular.services.apigateway import openapi
 from lenticular.services.apigateway.apis import RestApiEngine
 from lenticular.services.apigateway.authorizers import AuthorizerEngine
 from lenticular.services.apigateway.deployments import DeploymentEngine
@@ -137,6 +138,23 @@ class ApiGatewayProvider:
     def delete_rest_api(self, ctx: RequestContext, params: Params) -> Params:
         self.apis.delete_api(ctx.account_id, ctx.region, params["restApiId"])
         return {}
+
+    def import_rest_api(self, ctx: RequestContext, params: Params) -> Params:
+        """A new REST API from an OpenAPI document (see `openapi` for what is imported)."""
+        doc = openapi.parse_document(params["body"])
+        api = self.create_rest_api(ctx, openapi.api_settings(doc))
+        openapi.OpenApiImport(self, ctx, api["id"], doc).run()
+        return self.get_rest_api(ctx, {"restApiId": api["id"]})
+
+    def put_rest_api(self, ctx: RequestContext, params: Params) -> Params:
+        """Merge (the default) or overwrite an existing REST API from an OpenAPI document."""
+        doc = openapi.parse_document(params["body"])
+        mode = (params.get("mode") or "merge").lower()
+        importer = openapi.OpenApiImport(self, ctx, params["restApiId"], doc)
+        if mode == "overwrite":
+            importer.clear()
+        importer.run()
+        return self.get_rest_api(ctx, {"restApiId": params["restApiId"]})
 
     # -- resources ------------------------------------------------------------------------
 

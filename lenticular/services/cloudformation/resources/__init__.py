@@ -80,16 +80,47 @@ def tag_map(tags: list[dict[str, Any]] | None) -> dict[str, str]:
 
 def resource_types() -> dict[str, ResourceType]:
     from lenticular.services.cloudformation.resources import (
+        apigateway_authorizer,
+        apigateway_deployment,
+        apigateway_method,
+        apigateway_resource,
+        apigateway_rest_api,
+        apigateway_usage_plans,
         dynamodb_table,
         iam_role,
+        lambda_alias,
+        lambda_event_source_mapping,
         lambda_function,
+        lambda_layer_version,
+        lambda_permission,
+        lambda_version,
         logs_log_group,
+        recorded,
     )
 
     types = [
+        apigateway_authorizer.Authorizer(),
+        apigateway_deployment.ApiDeployment(),
+        apigateway_deployment.Stage(),
+        apigateway_method.Method(),
+        apigateway_resource.Resource(),
+        apigateway_rest_api.RestApi(),
+        apigateway_usage_plans.ApiKey(),
+        apigateway_usage_plans.UsagePlan(),
+        apigateway_usage_plans.UsagePlanKey(),
         dynamodb_table.Table(),
         iam_role.Role(),
+        lambda_alias.Alias(),
+        lambda_event_source_mapping.EventSourceMapping(),
         lambda_function.Function(),
+        lambda_layer_version.LayerVersion(),
+        lambda_permission.Permission(),
+        lambda_version.Version(),
         logs_log_group.LogGroup(),
+        recorded.GatewayResponse(),
+        recorded.ManagedPolicy(),
+        recorded.Model(),
+        recorded.Policy(),
+        recorded.RequestValidator(),
     ]
     return {t.type_name: t for t in types}
