@@ -1,4 +1,4 @@
-"""The `lenticular` command: up, status, reset, logs."""
+"""The `lenticular` command: up, status, reset, logs, deploy."""
 
 from __future__ import annotations
 
@@ -46,7 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("--endpoint-url", default=None, help="server (default: AWS_ENDPOINT_URL or the port)")
     logs.add_argument("--port", type=int, default=defaults.port)
 
+    deploy = sub.add_parser("deploy", help="deploy a CloudFormation or SAM template to a running server")
+    from lenticular import deploy as deploy_module
+
+    deploy_module.add_arguments(deploy)
+
     args = parser.parse_args(argv)
+    if args.command == "deploy":
+        return deploy_module.main(args)
     if args.command == "up":
         from lenticular.server import serve
 

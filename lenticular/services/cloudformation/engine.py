@@ -43,25 +43,27 @@ class StackEngine:
 
     def create(self, account: str, region: str, params: dict[str, Any]) -> Stack:
         name = params["StackName"]
-        if not _STACK_NAME.fullmatch(name):
-            raise ValidationError(
-                f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy"
-                " constraint: Member must satisfy regular expression pattern:"
-                " [a-zA-Z][-a-zA-Z0-9]*"
-            )
+        check_stack_name(name)
         if self.store.live(account, region, name) is not None:
             raise AlreadyExistsException(f"Stack [{name}] already exists")
         body = _body(params)
-        doc = planning.parse_template(body)
-        stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{name}/{uuid.uuid4()}"
+        doc = self.parse(body, account, region, params)
         stack = Stack(
-            stack_id, name, account, region, "CREATE_IN_PROGRESS", body, doc, {}, time.time(),
-            capabilities=list(params.get("Capabilities") or []),
-            tags=list(params.get("Tags") or []),
-            disable_rollback=bool(params.get("DisableRollback")),
+            new_stack_id(account, region, name), name, account, region, "CREATE_IN_PROGRESS",
+            body, doc, {}, time.time(),
         )  # fmt: skip
+        return self.run_create(stack, params, doc)
+
+    def run_create(self, stack: Stack, params: dict[str, Any], doc: dict[str, Any]) -> Stack:
+        """Create `stack`'s resources from `doc` (a new stack, or one a CREATE change set
+        left in REVIEW_IN_PROGRESS)."""
+        account, region = stack.account_id, stack.region
+        stack.template_body, stack.template = _body(params), doc
+        stack.capabilities = list(params.get("Capabilities") or [])
+        stack.tags = list(params.get("Tags") or [])
+        stack.disable_rollback = bool(params.get("DisableRollback"))
         plan = planning.make_plan(
-            doc, params.get("Parameters") or [], (account, region, name, stack_id),
+            doc, params.get("Parameters") or [], (account, region, stack.name, stack.stack_id),
             self._importer(stack),
         )  # fmt: skip
         planning.check_capabilities(doc, params.get("Capabilities"))
@@ -126,7 +128,7 @@ class StackEngine:
                 f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated."
             )
         body = stack.template_body if params.get("UsePreviousTemplate") else _body(params)
-        doc = planning.parse_template(body)
+        doc = self.parse(body, account, region, params)
         deployed = {
             lid: ResourceState(r.physical_id or "", r.attributes)
             for lid, r in stack.resources.items()
@@ -350,6 +352,11 @@ class StackEngine:
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def parse(self, body: str, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The template as deployed (SAM expanded, local code built under the data dir)."""
+        builds = self.registry.data_dir.blob_dir("cloudformation-builds")
+        return planning.parse_template(body, region, account, params.get("Parameters"), builds)
+
     def _existing(self, account: str, region: str, name_or_id: str) -> Stack:
         stack = self.store.find(account, region, name_or_id)
         if stack is None:
@@ -388,6 +395,19 @@ class StackEngine:
             resource.logical_id, resource.physical_id or "", resource.type, status,
             resource.updated_at, reason, json.dumps(resource.properties, default=str),
         ))  # fmt: skip
+
+
+def check_stack_name(name: str) -> None:
+    if not _STACK_NAME.fullmatch(name):
+        raise ValidationError(
+            f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy"
+            " constraint: Member must satisfy regular expression pattern:"
+            " [a-zA-Z][-a-zA-Z0-9]*"
+        )
+
+
+def new_stack_id(account: str, region: str, name: str) -> str:
+    return f"arn:aws:cloudformation:{region}:{account}:stack/{name}/{uuid.uuid4()}"
 
 
 def _body(params: dict[str, Any]) -> str:

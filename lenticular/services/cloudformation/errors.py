@@ -27,3 +27,11 @@ class TemplateError(ValidationError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"Template format error: {detail}")
+
+
+class ChangeSetNotFoundException(ServiceError):
+    code = "ChangeSetNotFoundException"
+
+
+class InvalidChangeSetStatusException(ServiceError):
+    code = "InvalidChangeSetStatusException"

@@ -38,6 +38,7 @@ class Stack:
     resources: dict[str, StackResource] = field(default_factory=dict)  # in creation order
     outputs: list[dict[str, Any]] = field(default_factory=list)  # DescribeStacks' shape
     imports: list[str] = field(default_factory=list)  # export names this stack imports
+    change_sets: list[dict[str, Any]] = field(default_factory=list)  # see change_sets.py
 
     @property
     def exports(self) -> dict[str, str]:

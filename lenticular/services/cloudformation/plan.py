@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from lenticular.services.cloudformation import graph, parameters, template
+from lenticular.services.cloudformation import graph, parameters, sam, template
 from lenticular.services.cloudformation.errors import (
     InsufficientCapabilitiesException,
     TemplateError,
@@ -35,8 +36,15 @@ class Plan:
         return self.template["Resources"][logical_id]
 
 
-def parse_template(body: str) -> dict[str, Any]:
+def parse_template(
+    body: str, region: str = "us-east-1", account: str = "000000000000",
+    given: list[dict[str, Any]] | None = None, build_root: Path | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The template as deployed: parsed, SAM expanded (`given` are the caller's parameter
+    values, `build_root` where local code with requirements is built) and checked."""
     doc = template.parse(body)
+    if "Transform" in doc:
+        doc = sam.expand(doc, region, account, given, build_root)
     template.check_shape(doc, set(RESOURCE_TYPES))
     return doc
 

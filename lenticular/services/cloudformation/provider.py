@@ -7,10 +7,18 @@ Limitations versus AWS:
 - Resource types: AWS::DynamoDB::Table, AWS::Lambda::Function, AWS::Logs::LogGroup and
   AWS::IAM::Role (recorded only: no IAM yet). Any other type is refused at CreateStack /
   ValidateTemplate ("Unrecognized resource types: [...]").
-- Templates come as TemplateBody (no S3, so no TemplateURL). Transforms (SAM), Rules,
-  SSM parameter types, stack policies, rollback triggers, notifications, timeouts,
-  termination protection, nested stacks, drift, change sets and StackSets are not
-  supported; they answer NotImplemented or a ValidationError naming them.
+- Templates come as TemplateBody (no S3, so no TemplateURL). Rules, SSM parameter types,
+  stack policies, rollback triggers, notifications, timeouts, termination protection,
+  nested stacks, drift, IMPORT change sets and StackSets are not supported; they answer
+  NotImplemented or a ValidationError naming them.
+- Transforms: only AWS::Serverless-2016-10-31 (SAM, expanded offline by aws-sam-translator,
+  see sam.py). Local CodeUri folders must be absolute over the wire; relative ones work
+  through `lenticular deploy`, which resolves them against the template's folder and sends
+  them in the lenticular-local form. CAPABILITY_AUTO_EXPAND is not required.
+- Change sets (CREATE and UPDATE) are computed and executed synchronously. A FAILED change
+  set is replaced by a new one of the same name (AWS refuses the name), because `aws
+  cloudformation deploy` names change sets by the second. Replacement is "True"/"False",
+  or "Conditional" when a property refers to a resource not yet deployed.
 - Update replaces a resource when its name or key properties change (TableName,
   KeySchema, LSIs, FunctionName, LogGroupName, RoleName), and updates it in place
   otherwise; AWS's per-property rules are finer.
@@ -24,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from lenticular.services.cloudformation import parameters
 from lenticular.services.cloudformation import plan as planning
+from lenticular.services.cloudformation.change_sets import ChangeSets
 from lenticular.services.cloudformation.engine import StackEngine
 from lenticular.services.cloudformation.errors import ValidationError
 from lenticular.services.cloudformation.models import Stack, StackEvent, StackResource
@@ -40,6 +49,7 @@ class CloudFormationProvider:
     def __init__(self, registry: ServiceRegistry) -> None:
         self.store = StackStore(registry.data_dir.database("cloudformation", MIGRATIONS))
         self.engine = StackEngine(self.store, registry)
+        self.change_sets = ChangeSets(self.engine)
 
     # -- stacks ------------------------------------------------------------------------------
 
@@ -90,7 +100,7 @@ class CloudFormationProvider:
     def validate_template(self, ctx: RequestContext, params: Params) -> Params:
         if not params.get("TemplateBody"):
             raise ValidationError("Either Template URL or Template Body must be specified.")
-        doc = planning.parse_template(params["TemplateBody"])
+        doc = self.engine.parse(params["TemplateBody"], ctx.account_id, ctx.region, params)
         out: Params = {"Parameters": [
             _declared_parameter(key, decl or {})
             for key, decl in (doc.get("Parameters") or {}).items()
@@ -104,8 +114,75 @@ class CloudFormationProvider:
                                   if planning.RESOURCE_TYPES[r["Type"]].capability})) + "]"  # fmt: skip
         return out
 
+    def get_template_summary(self, ctx: RequestContext, params: Params) -> Params:
+        if params.get("StackName"):
+            body = self._stack(ctx, params["StackName"]).template_body
+        elif params.get("TemplateBody"):
+            body = params["TemplateBody"]
+        else:
+            raise ValidationError("Either Template URL or Template Body must be specified.")
+        source = planning.template.parse(body)
+        transform = source.get("Transform")
+        out: Params = {
+            "Parameters": [
+                {**_declared_parameter(key, decl or {}), "ParameterType": (decl or {}).get("Type", "String"),
+                 "ParameterConstraints": {"AllowedValues": [str(v) for v in (decl or {}).get("AllowedValues", [])]}}
+                for key, decl in (source.get("Parameters") or {}).items()
+            ],
+            "ResourceTypes": sorted({r.get("Type", "") for r in (source.get("Resources") or {}).values()
+                                     if isinstance(r, dict)}),
+            "Version": str(source.get("AWSTemplateFormatVersion", "2010-09-09")),
+            "DeclaredTransforms": [] if transform is None else (
+                transform if isinstance(transform, list) else [transform]),
+        }  # fmt: skip
+        _put(out, "Description", source.get("Description"))
+        if "Transform" not in source:
+            capabilities = planning.required_capabilities(planning.parse_template(body))
+            _put(out, "Capabilities", capabilities or None)
+        return out
+
     def list_exports(self, ctx: RequestContext, params: Params) -> Params:
         return {"Exports": self.engine.exports(ctx.account_id, ctx.region)}
+
+    # -- change sets -------------------------------------------------------------------------
+
+    def create_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        stack, record = self.change_sets.create(ctx.account_id, ctx.region, params)
+        return {"Id": record["ChangeSetId"], "StackId": stack.stack_id}
+
+    def describe_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        stack, record = self.change_sets.find(
+            ctx.account_id, ctx.region, params["ChangeSetName"], params.get("StackName")
+        )
+        out = _change_set_summary(stack, record)
+        declared = parameters.described(
+            (planning.template.parse(record["Request"]["TemplateBody"]).get("Parameters") or {}),
+            record["ParameterValues"],
+        )
+        out.update({
+            "Parameters": declared,
+            "NotificationARNs": [],
+            "Capabilities": record["Request"].get("Capabilities") or [],
+            "Tags": record["Request"].get("Tags") or [],
+            "Changes": record["Changes"],
+        })  # fmt: skip
+        return out
+
+    def execute_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        self.change_sets.execute(
+            ctx.account_id, ctx.region, params["ChangeSetName"], params.get("StackName")
+        )
+        return {}
+
+    def delete_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        self.change_sets.delete(
+            ctx.account_id, ctx.region, params["ChangeSetName"], params.get("StackName")
+        )
+        return {}
+
+    def list_change_sets(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        return {"Summaries": [_change_set_summary(stack, r) for r in stack.change_sets]}
 
     # -- resources and events ----------------------------------------------------------------
 
@@ -191,6 +268,22 @@ def _describe(stack: Stack) -> Params:
     _put(out, "StackStatusReason", stack.reason)
     _put(out, "LastUpdatedTime", _time(stack.updated_at))
     _put(out, "DeletionTime", _time(stack.deleted_at))
+    return out
+
+
+def _change_set_summary(stack: Stack, record: Params) -> Params:
+    out: Params = {
+        "StackId": stack.stack_id,
+        "StackName": stack.name,
+        "ChangeSetId": record["ChangeSetId"],
+        "ChangeSetName": record["ChangeSetName"],
+        "ExecutionStatus": record["ExecutionStatus"],
+        "Status": record["Status"],
+        "CreationTime": _time(record["CreationTime"]),
+        "IncludeNestedStacks": False,
+    }
+    _put(out, "StatusReason", record.get("StatusReason"))
+    _put(out, "Description", record.get("Description"))
     return out
 
 

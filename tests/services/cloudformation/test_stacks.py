@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -147,6 +148,9 @@ def test_create_use_update_and_delete_an_application(cfn, aws_client):
     assert info.value.response["Error"]["Message"] == "No updates are to be performed."
 
     assert "Resources" in cfn.get_template(StackName=stack)["TemplateBody"]
+    # Let the second invoke's log lines land first: Lambda ships them asynchronously and
+    # (as on AWS) would recreate its log group if they arrived after the stack's delete.
+    wait_for_log(logs, f"/aws/lambda/{fn_name}", "REPORT", count=2)
     cfn.delete_stack(StackName=stack)
     cfn.get_waiter("stack_delete_complete").wait(StackName=stack)
     with pytest.raises(ClientError):
@@ -284,3 +288,13 @@ def test_exports_and_import_value_across_stacks(cfn):
     with pytest.raises(ClientError) as info:
         cfn.describe_stacks(StackName=source)
     assert info.value.response["Error"]["Message"] == f"Stack with id {source} does not exist"
+
+
+def wait_for_log(logs, group: str, text: str, *, count: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = logs.filter_log_events(logGroupName=group, filterPattern=text)["events"]
+        if len(events) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{count} '{text}' lines never reached {group}")

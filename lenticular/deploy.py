@@ -1,0 +1,177 @@
+"""`lenticular deploy TEMPLATE`: deploy a CloudFormation or SAM template to a running
+lenticular, creating or updating the stack, then print its events and outputs.
+
+Local code folders (SAM `CodeUri`/`ContentUri`, a Lambda `Code` string) are resolved
+against the template's folder and sent in the Lambda provider's local-folder form, so the
+functions run straight from them. A stack whose create was rolled back (or left in review
+by a change set) is deleted and created again, as a dev loop wants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lenticular.config import Config
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+RECREATE = {"ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "ROLLBACK_FAILED", "CREATE_FAILED"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("template", type=Path, help="CloudFormation or SAM template (YAML or JSON)")
+    parser.add_argument("--stack-name", default=None, help="default: the template folder's name")
+    parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--endpoint-url", default=None, help="server (default: AWS_ENDPOINT_URL or the port)"
+    )
+    parser.add_argument("--region", default=None, help="default: AWS_REGION / AWS_DEFAULT_REGION")
+
+
+def main(args: argparse.Namespace) -> int:
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    from lenticular.services.cloudformation import sam, template
+
+    path: Path = args.template.resolve()
+    try:
+        doc = sam.localize_code(template.parse(path.read_text()), path.parent)
+    except OSError as exc:
+        return _fail(f"cannot read {path}: {exc.strerror}")
+    except Exception as exc:  # a template error, worded by the template module
+        return _fail(str(getattr(exc, "message", exc)))
+    stack_name = args.stack_name or _stack_name(path)
+    try:
+        overrides = dict(_pair(item) for item in args.parameter_overrides)
+    except ValueError as exc:
+        return _fail(str(exc))
+    cfn = _client(args)
+    started = time.time()
+    try:
+        outcome = _deploy(cfn, stack_name, json.dumps(doc), doc, overrides)
+    except EndpointConnectionError:
+        return _fail(f"no lenticular server at {cfn.meta.endpoint_url} (start one: lenticular up)")
+    except ClientError as exc:
+        return _fail(exc.response["Error"].get("Message") or str(exc))
+    if outcome == "unchanged":
+        print(f"No changes to deploy. Stack {stack_name} is up to date.")
+    else:
+        _print_events(cfn, stack_name, started)
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    status = stack["StackStatus"]
+    if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE") and outcome != "unchanged":
+        failure = _first_failure(cfn, stack_name, started)
+        return _fail(f"deploy of stack {stack_name} failed ({status}): {failure}")
+    print(f"Stack {stack_name}: {status} in {time.time() - started:.1f}s")
+    for output in stack.get("Outputs") or []:
+        print(f"  {output['OutputKey']} = {output['OutputValue']}")
+    return 0
+
+
+def _deploy(cfn: Any, name: str, body: str, doc: dict[str, Any], overrides: dict[str, str]) -> str:
+    from botocore.exceptions import ClientError
+
+    existing = _existing(cfn, name)
+    if existing is not None and existing["StackStatus"] in RECREATE:
+        cfn.delete_stack(StackName=existing["StackId"])
+        existing = None
+    given = [{"ParameterKey": k, "ParameterValue": v} for k, v in overrides.items()]
+    if existing is None:
+        cfn.create_stack(StackName=name, TemplateBody=body, Parameters=given,
+                         Capabilities=CAPABILITIES)  # fmt: skip
+        return "created"
+    previous = {p["ParameterKey"] for p in existing.get("Parameters") or []}
+    given += [
+        {"ParameterKey": key, "UsePreviousValue": True}
+        for key in (doc.get("Parameters") or {})
+        if key not in overrides and key in previous
+    ]
+    try:
+        cfn.update_stack(StackName=name, TemplateBody=body, Parameters=given,
+                         Capabilities=CAPABILITIES)  # fmt: skip
+    except ClientError as exc:
+        if "No updates are to be performed" in (exc.response["Error"].get("Message") or ""):
+            return "unchanged"
+        raise
+    return "updated"
+
+
+def _existing(cfn: Any, name: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as exc:
+        if "does not exist" in (exc.response["Error"].get("Message") or ""):
+            return None
+        raise
+
+
+def _events(cfn: Any, name: str, since: float) -> list[dict[str, Any]]:
+    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    return [e for e in reversed(events) if e["Timestamp"].timestamp() >= since - 1]
+
+
+def _print_events(cfn: Any, name: str, since: float) -> None:
+    for e in _events(cfn, name, since):
+        reason = f"  {e['ResourceStatusReason']}" if e.get("ResourceStatusReason") else ""
+        print(f"{e['ResourceStatus']:<32} {e['ResourceType']:<34} {e['LogicalResourceId']}{reason}")
+
+
+def _first_failure(cfn: Any, name: str, since: float) -> str:
+    for e in _events(cfn, name, since):
+        if (
+            e["ResourceStatus"].endswith("_FAILED")
+            and e["ResourceType"] != "AWS::CloudFormation::Stack"
+        ):
+            return (
+                f"{e['LogicalResourceId']} ({e['ResourceType']}): {e.get('ResourceStatusReason')}"
+            )
+    for e in _events(cfn, name, since):
+        if e.get("ResourceStatusReason"):
+            return str(e["ResourceStatusReason"])
+    return "see DescribeStackEvents"
+
+
+def _client(args: argparse.Namespace) -> Any:
+    import boto3
+
+    defaults = Config.from_env()
+    endpoint = (
+        args.endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL")
+        or f"http://localhost:{defaults.port}"
+    )
+    region = (
+        args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        or defaults.default_region
+    )  # fmt: skip
+    return boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or "test",
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or "test",
+    )
+
+
+def _stack_name(path: Path) -> str:
+    name = "".join(c if c.isalnum() or c == "-" else "-" for c in path.parent.name).strip("-")
+    return name if name[:1].isalpha() else f"stack-{name}" if name else "lenticular-stack"
+
+
+def _pair(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ValueError(f"--parameter-overrides takes KEY=VALUE, not {item!r}")
+    return key, value
+
+
+def _fail(message: str) -> int:
+    print(f"lenticular deploy: {message}", file=sys.stderr)
+    return 1
