@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         help="reject requests whose SigV4/SigV2 signature is wrong (env LENTICULAR_VERIFY_SIGNATURES)",
     )
     up.add_argument("--quiet", action="store_true", help="print nothing when ready")
+    up.add_argument(
+        "--no-deploy",
+        action="store_true",
+        help="do not deploy ./template.yaml (or .yml) once the server is ready",
+    )
 
     status = sub.add_parser("status", help="is a server running, and what does it serve")
     _data_dir_flag(status, defaults)
@@ -55,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "deploy":
         return deploy_module.main(args)
     if args.command == "up":
+        from lenticular.deploy import find_template
         from lenticular.server import serve
 
         config = Config(
@@ -64,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             verify_signatures=args.verify_signatures,
             default_region=defaults.default_region,
         )
-        return serve(config, started_at=started_at, quiet=args.quiet)
+        template = None if args.no_deploy else find_template(Path.cwd())
+        return serve(config, started_at=started_at, quiet=args.quiet, deploy_template=template)
     if args.command == "status":
         return status_command(args.data_dir, args.port)
     if args.command == "reset":

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,35 @@ def main(args: argparse.Namespace) -> int:
     for output in stack.get("Outputs") or []:
         print(f"  {output['OutputKey']} = {output['OutputValue']}")
     return 0
+
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml")
+
+
+def find_template(folder: Path) -> Path | None:
+    """The SAM/CloudFormation template `lenticular up` deploys from `folder`, if any."""
+    return next((folder / n for n in TEMPLATE_NAMES if (folder / n).is_file()), None)
+
+
+def deploy_in_background(template: Path, endpoint: str, region: str) -> threading.Thread:
+    """Deploy `template` to the server at `endpoint` on a daemon thread (what `lenticular
+    up` does once it serves): prints the events and outputs, or the failing resource."""
+
+    def run() -> None:
+        print(f"lenticular: deploying {template}", flush=True)
+        args = argparse.Namespace(template=template, stack_name=None, parameter_overrides=[],
+                                  endpoint_url=endpoint, region=region)  # fmt: skip
+        try:
+            main(args)
+        except Exception as exc:  # never take the server down with a deploy
+            _fail(f"{type(exc).__name__}: {exc}")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+    thread = threading.Thread(target=run, name="lenticular-up-deploy", daemon=True)
+    thread.start()
+    return thread
 
 
 def _deploy(cfn: Any, name: str, body: str, doc: dict[str, Any], overrides: dict[str, str]) -> str:

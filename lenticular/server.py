@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -42,8 +43,15 @@ class _Server(uvicorn.Server):
             self._on_ready()
 
 
-def serve(config: Config, *, started_at: float | None = None, quiet: bool = False) -> int:
-    """Serve until SIGINT/SIGTERM; returns the process exit code."""
+def serve(
+    config: Config,
+    *,
+    started_at: float | None = None,
+    quiet: bool = False,
+    deploy_template: Path | None = None,
+) -> int:
+    """Serve until SIGINT/SIGTERM; returns the process exit code. With `deploy_template`,
+    deploy it once the server is ready, on a background thread (a failure is printed)."""
     started_at = started_at or time.perf_counter()
     app = Lenticular(config)
     try:
@@ -76,6 +84,12 @@ def serve(config: Config, *, started_at: float | None = None, quiet: bool = Fals
                 f"AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={config.default_region}",
                 flush=True,
             )
+        if deploy_template is not None:
+            from lenticular.deploy import deploy_in_background
+
+            endpoint = f"http://127.0.0.1:{config.port}" if config.host in (
+                "0.0.0.0", "::", "127.0.0.1", "localhost") else config.endpoint  # fmt: skip
+            deploy_in_background(deploy_template, endpoint, config.default_region)
 
     uv_config = uvicorn.Config(
         app,
