@@ -17,7 +17,7 @@ from lenticular.services.dynamodb.capacity import consumed, read_units, write_un
 from lenticular.services.dynamodb.changes import UNREAD, Change, Outcome, Writer, collection_metrics
 from lenticular.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException
 from lenticular.services.dynamodb.models import Table
-from lenticular.services.dynamodb.store import DynamoDBStore, load_item
+from lenticular.services.dynamodb.store import DynamoDBStore, load_item, wire_item
 from lenticular.services.dynamodb.ttl import expired_now
 from lenticular.services.dynamodb.values import (
     INVALID,
@@ -204,7 +204,11 @@ class ItemEngine:
 
     # -- GetItem ------------------------------------------------------------------------------
 
-    def get_item(self, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
+    def get_item(
+        self, params: dict[str, Any], get_table: Any, wire: bool = False
+    ) -> dict[str, Any]:
+        """GetItem; with `wire` (the result goes straight to the response) an item that
+        needs no projection or expiry check is passed on as its stored JSON."""
         key = params["Key"]
         check_values(key)
         exprs = expressions_of(params, "GetItem")
@@ -213,7 +217,12 @@ class ItemEngine:
         found = self.store.get(table.id, hash_key, range_key)
         out: dict[str, Any] = {}
         size = 0
-        item = load_item(found[0]) if found is not None else None
+        item: Any = None
+        if found is not None:
+            if wire and exprs is None and not table.description.get("_ttl"):
+                item = wire_item(found[0])
+            else:
+                item = load_item(found[0])
         if item is not None and expired_now(table, item):
             item = None  # expired: gone for readers, the sweeper deletes it
         if item is not None:

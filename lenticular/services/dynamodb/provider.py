@@ -240,7 +240,8 @@ class DynamoDBProvider:
         return self.items.put_item(params, lambda: self._table(ctx, params["TableName"]))
 
     def get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return self.items.get_item(params, lambda: self._table(ctx, params["TableName"]))
+        wire = ctx.operation_name == "GetItem"  # not PartiQL, which reads the items
+        return self.items.get_item(params, lambda: self._table(ctx, params["TableName"]), wire)
 
     def update_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self.items.update_item(params, lambda: self._table(ctx, params["TableName"]))
@@ -249,7 +250,8 @@ class DynamoDBProvider:
         return self.items.delete_item(params, lambda: self._table(ctx, params["TableName"]))
 
     def query(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return scans.query(self.store, params, lambda: self._table(ctx, params["TableName"]))
+        wire = ctx.operation_name == "Query"  # not PartiQL, which reads the items
+        return scans.query(self.store, params, lambda: self._table(ctx, params["TableName"]), wire)
 
     def scan(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return scans.scan(self.store, params, lambda: self._table(ctx, params["TableName"]))

@@ -24,7 +24,7 @@ from lenticular.services.dynamodb.keys import (
     segment_bounds,
 )
 from lenticular.services.dynamodb.models import Table
-from lenticular.services.dynamodb.store import DynamoDBStore, Row, load_item
+from lenticular.services.dynamodb.store import DynamoDBStore, Row, load_item, wire_item
 from lenticular.services.dynamodb.ttl import expiry, is_expired
 from lenticular.services.dynamodb.values import INVALID, check_values
 
@@ -114,8 +114,12 @@ class _Request:
                 )
         return index
 
-    def page(self, table: Table, fetch: Any, index: Index | None = None) -> dict[str, Any]:
-        """Read rows through `fetch(after_row, n)` until the page ends; the response."""
+    def page(
+        self, table: Table, fetch: Any, index: Index | None = None, wire: bool = False
+    ) -> dict[str, Any]:
+        """Read rows through `fetch(after_row, n)` until the page ends; the response. With
+        `wire` (it goes straight to the response), items that need no expiry check, view,
+        filter or projection are passed on as their stored JSON (see `store.wire_item`)."""
         view = None
         if index is not None and index.projection != "ALL":
             everything = self.select == "ALL_ATTRIBUTES" or self.projection is not None
@@ -129,6 +133,7 @@ class _Request:
         filt, proj, count_only = self.filter, self.projection, self.count_only
         ttl_name = table.description.get("_ttl")  # expired items are skipped (see `ttl`)
         now = time.time()
+        as_stored = wire and not ttl_name and view is None and filt is None and proj is None
         while not more:
             want = _CHUNK if limit is None else min(_CHUNK, limit - scanned)
             rows = fetch(last, want)
@@ -140,7 +145,10 @@ class _Request:
                         continue
                 scanned += 1
                 read += row[3]
-                if filt is not None or not count_only:
+                if as_stored and not count_only:
+                    count += 1
+                    items.append(wire_item(row[2]))
+                elif filt is not None or not count_only:
                     if not ttl_name:
                         item = load_item(row[2])
                     if view is not None:
@@ -172,7 +180,9 @@ class _Request:
         return out
 
 
-def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[str, Any]:
+def query(
+    store: DynamoDBStore, params: dict[str, Any], get_table: Any, wire: bool = False
+) -> dict[str, Any]:
     request = _Request(params, "Query")
     table: Table = get_table()
     index = request.check_index(table)
@@ -220,7 +230,7 @@ def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[
                 table.id, index.name, hash_key, low, high, position, forward, n
             )
 
-        return request.page(table, fetch_index, index)
+        return request.page(table, fetch_index, index, wire)
     if start is not None:
         start_hash, start_range = table.key_of(start, BAD_START)
         if start_hash != hash_key:
@@ -244,7 +254,7 @@ def query(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[
                 hi = (after[1], False)
         return store.partition(table.id, hash_key, lo, hi, forward, n)
 
-    return request.page(table, fetch)
+    return request.page(table, fetch, wire=wire)
 
 
 def _check_filter_keys(request: _Request, keys: tuple[str, ...]) -> None:

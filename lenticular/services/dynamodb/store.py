@@ -7,7 +7,9 @@ connection, which makes every operation serializable; each write is one transact
 through `Database.write()`, committed before the client hears success.
 
 Items are stored as orjson bytes of the wire-format item; binary values (bytes once the
-codec decoded them) are kept as base64 text and decoded again on load.
+codec decoded them) are kept as base64 text and decoded again on load. Those bytes are
+exactly the item's JSON in a response, so a read that returns an item unchanged can pass
+them on as they are (`wire_item`) instead of decoding and re-encoding them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ def load_item(data: bytes) -> dict[str, Any]:
         for value in item.values():
             _decode_binary(value)
     return item
+
+
+def wire_item(data: bytes) -> orjson.Fragment:
+    """A stored item as a ready piece of a JSON response body (the codec's serializer
+    passes it through and orjson embeds it as is): for reads that return items unchanged
+    straight to the wire, never for results that code goes on to read."""
+    return orjson.Fragment(data)
 
 
 def decode_item(item: dict[str, Any]) -> dict[str, Any]:
