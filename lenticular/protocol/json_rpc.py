@@ -31,6 +31,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from lenticular.errors import ServiceError, UnknownOperation
 from lenticular.protocol.codec import Codec, error_status
 from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.protocol.json_types import Check, TypeCheckCompiler
 
 Convert = Callable[[Any], Any]
 Leaf = Callable[[Shape], Convert | None]
@@ -463,6 +464,7 @@ class _JsonOperationPlan:
     has_floats: bool  # the input has float members that may arrive as "NaN"/"Infinity"
     write: Convert | None  # converts the result before encoding, None if not needed
     read_special: Convert | None = None  # `read` that also decodes "NaN"/"Infinity"
+    check: Check | None = None  # JSON kinds against the model; drops null members
 
 
 class _JsonService:
@@ -479,6 +481,8 @@ class _JsonService:
         self.reader = ConverterCompiler(json_read_leaf, inbound=True)
         self.float_reader = ConverterCompiler(_json_read_leaf_with_floats, inbound=True)
         self.writer = ConverterCompiler(json_write_leaf, inbound=False)
+        namespace = JSON_NAMESPACES.get(service.service_name, "").replace("#", ".")
+        self.checker = TypeCheckCompiler(namespace)
         self.plans: dict[str, _JsonOperationPlan] = {}
         self.errors: dict[str, tuple[ErrorSpec, Convert | None]] = {}
 
@@ -495,7 +499,7 @@ class _JsonService:
             has_floats = shape is not None and self.float_reader.needs(shape)
             write = self.writer.compile(operation.output_shape)
             plan = self.plans[operation.name] = _JsonOperationPlan(
-                read, triggers, has_floats, write
+                read, triggers, has_floats, write, check=self.checker.compile(shape)
             )
         return plan
 
@@ -558,7 +562,9 @@ class JsonCodec(Codec):
             if not any(token in body for token in plan.triggers):
                 read = None
         try:
-            if b"null" in body:
+            if plan.check is not None:
+                plan.check(data)  # wrong JSON kinds are refused; nulls dropped
+            elif b"null" in body:
                 data = drop_nulls(data)
             return read(data) if read is not None else data
         except RecursionError:

@@ -303,8 +303,194 @@ def test_timestamps_in_requests_are_lenient_about_their_encoding() -> None:
         parsed = codec.parse(op, _json_request("DynamoDB_20120810.ListBackups", body), {})
         assert parsed == {"TimeRangeLowerBound": CREATED}
     body = b'{"TimeRangeLowerBound": {"not": "a time"}}'
-    parsed = codec.parse(op, _json_request("DynamoDB_20120810.ListBackups", body), {})
-    assert parsed == {"TimeRangeLowerBound": {"not": "a time"}}  # left for the validator
+    with pytest.raises(ServiceError) as info:  # an object is no timestamp's JSON kind
+        codec.parse(op, _json_request("DynamoDB_20120810.ListBackups", body), {})
+    assert info.value.code == "SerializationException"
+
+
+# DynamoDB's messages for members of the wrong JSON kind, as recorded against the live
+# service by dynalite's test helpers (`assertType`, test/helpers.js) and moto's
+# test_dynamodb_exceptions.py ("NUMBER_VALUE cannot be converted to String").
+@pytest.mark.parametrize(
+    ("operation", "body", "message"),
+    [
+        ("DescribeTable", {"TableName": 3}, "NUMBER_VALUE cannot be converted to String"),
+        ("DescribeTable", {"TableName": 3.5}, "DECIMAL_VALUE cannot be converted to String"),
+        ("DescribeTable", {"TableName": True}, "TRUE_VALUE cannot be converted to String"),
+        ("DescribeTable", {"TableName": []}, "Unrecognized collection type class java.lang.String"),
+        ("DescribeTable", {"TableName": {}}, "Start of structure or map found where not expected"),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"S": 5}}},
+            "NUMBER_VALUE cannot be converted to String",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"N": 5}}},
+            "NUMBER_VALUE cannot be converted to String",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"S": {"S": "x"}}}},
+            "Start of structure or map found where not expected",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"B": 5}}},
+            "only base-64-encoded strings are convertible to bytes",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"BOOL": "true"}}},
+            "Unexpected token received from parser",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"BOOL": 1}}},
+            "NUMBER_VALUE cannot be converted to Boolean",
+        ),
+        ("PutItem", {"TableName": "t", "Item": {"a": {"SS": "x"}}}, "Unexpected field type"),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"SS": {}}}},
+            "Start of structure or map found where not expected",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"SS": ["x", 1]}}},
+            "NUMBER_VALUE cannot be converted to String",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"L": [3]}}},
+            "Unexpected value type in payload",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"M": {"b": "x"}}}},
+            "Unexpected value type in payload",
+        ),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"a": {"L": [{"M": {"b": {"N": 1}}}]}}},
+            "NUMBER_VALUE cannot be converted to String",
+        ),
+        ("PutItem", {"TableName": "t", "Item": "x"}, "Unexpected field type"),
+        (
+            "PutItem",
+            {"TableName": "t", "Item": []},
+            "Unrecognized collection type java.util.Map<java.lang.String, "
+            "com.amazonaws.dynamodb.v20120810.AttributeValue>",
+        ),
+        ("Scan", {"TableName": "t", "Limit": "5"}, "STRING_VALUE cannot be converted to Integer"),
+        (
+            "GetItem",
+            {"TableName": "t", "Key": {}, "ConsistentRead": "yes"},
+            "Unexpected token received from parser",
+        ),
+        (
+            "CreateTable",
+            {"TableName": "t", "ProvisionedThroughput": []},
+            "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.ProvisionedThroughput",
+        ),
+        ("CreateTable", {"TableName": "t", "ProvisionedThroughput": 5}, "Unexpected field type"),
+        (
+            "TransactWriteItems",
+            {"TransactItems": [{"Put": {"TableName": "t", "Item": {"a": {"S": 1}}}}]},
+            "NUMBER_VALUE cannot be converted to String",
+        ),
+    ],
+)
+def test_wrong_json_kinds_are_serialization_exceptions(
+    operation: str, body: dict[str, Any], message: str
+) -> None:
+    model = service_model("dynamodb")
+    op = model.operation_model(operation)
+    request = _json_request(f"DynamoDB_20120810.{operation}", orjson.dumps(body))
+    with pytest.raises(ServiceError) as info:
+        _codec().parse(op, request, {})
+    assert (info.value.code, info.value.message, info.value.status) == (
+        "SerializationException",
+        message,
+        400,
+    )
+    response = _codec().serialize_error(model, op, info.value, "r")
+    assert orjson.loads(response.body) == {
+        "__type": "com.amazon.coral.service#SerializationException",
+        "Message": message,
+    }
+
+
+def test_well_typed_bodies_pass_and_lose_only_their_null_members() -> None:
+    op = service_model("dynamodb").operation_model("PutItem")
+    body = (
+        b'{"TableName": "t", "ReturnValues": null, "Item": {"a": {"S": "x", "N": null},'
+        b' "n": {"N": "1"}, "l": {"L": [{"BOOL": true}, {"NULL": true}]},'
+        b' "m": {"M": {"z": null, "y": {"B": "AA=="}}}}}'
+    )
+    parsed = _codec().parse(op, _json_request("DynamoDB_20120810.PutItem", body), {})
+    assert parsed == {
+        "TableName": "t",
+        "Item": {
+            "a": {"S": "x"},
+            "n": {"N": "1"},
+            "l": {"L": [{"BOOL": True}, {"NULL": True}]},
+            "m": {"M": {"y": {"B": b"\x00"}}},
+        },
+    }
+
+
+def test_wrong_json_kinds_are_refused_by_every_json_service() -> None:
+    op = service_model("logs").operation_model("PutLogEvents")
+    body = b'{"logGroupName": "g", "logStreamName": "s", "logEvents": [{"timestamp": 1, "message": 2}]}'
+    with pytest.raises(ServiceError) as info:
+        _codec().parse(op, _json_request("Logs_20140328.PutLogEvents", body), {})
+    assert info.value.code == "SerializationException"
+    assert info.value.message == "NUMBER_VALUE cannot be converted to String"
+
+
+def test_documents_keep_their_nulls_and_any_json_kind() -> None:
+    model = ServiceModel(
+        {
+            "metadata": {
+                "protocol": "json",
+                "jsonVersion": "1.1",
+                "targetPrefix": "Docs",
+                "serviceId": "Docs",
+                "endpointPrefix": "docs",
+                "signatureVersion": "v4",
+                "apiVersion": "2024-01-01",
+            },
+            "operations": {
+                "Put": {
+                    "name": "Put",
+                    "http": {"method": "POST", "requestUri": "/"},
+                    "input": {"shape": "PutInput"},
+                }
+            },
+            "shapes": {
+                "PutInput": {
+                    "type": "structure",
+                    "members": {
+                        "Name": {"shape": "Str"},
+                        "Doc": {"shape": "Doc"},
+                        "Docs": {"shape": "DocList"},
+                    },
+                },
+                "Str": {"type": "string"},
+                "Doc": {"type": "structure", "members": {}, "document": True},
+                "DocList": {"type": "list", "member": {"shape": "Doc"}},
+            },
+        },
+        "docs",
+    )
+    op = model.operation_model("Put")
+    body = b'{"Name": null, "Doc": {"a": null, "b": [null, 1, "x"]}, "Docs": [3, {"c": null}]}'
+    parsed = _codec().parse(op, _json_request("Docs.Put", body), {})
+    assert parsed == {"Doc": {"a": None, "b": [None, 1, "x"]}, "Docs": [3, {"c": None}]}
+    with pytest.raises(ServiceError) as info:
+        _codec().parse(op, _json_request("Docs.Put", b'{"Name": 1, "Doc": 2}'), {})
+    assert info.value.message == "NUMBER_VALUE cannot be converted to String"
 
 
 def test_plans_skip_the_walk_when_no_member_needs_it() -> None:

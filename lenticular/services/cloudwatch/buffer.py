@@ -1,11 +1,19 @@
 """A write-behind batch for in-process metric emitters (Lambda's per-invoke metrics):
-`add` costs a list append on the hot path, and the batch is written in one transaction
-about once a second, from the event loop, or at once when there is no running loop."""
+`add` costs a dict update on the hot path, and the batch is written in one transaction
+about once a second, from the event loop, or at once when there is no running loop.
+
+Values of one metric (same account, region, dimensions and unit) within the same whole
+second are merged into one datum (count, sum, minimum, maximum and every value with its
+count), stamped with that second. Every statistic of every query reads the same: queries'
+start times are whole minutes and periods whole seconds, so a second never straddles a
+period. Writing one row per value instead cost a long write each second under load
+(~16,000 rows, ~85 ms on the event loop at 2,000 invokes/s), the p99 of warm invokes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 
 from lenticular.services.cloudwatch.engine import MetricsEngine
 from lenticular.services.cloudwatch.models import Datum, MetricKey, canonical_dimensions
@@ -13,11 +21,35 @@ from lenticular.services.cloudwatch.models import Datum, MetricKey, canonical_di
 log = logging.getLogger(__name__)
 
 
+class _Values:
+    """The values of one metric within one second, as they arrive."""
+
+    __slots__ = ("account_id", "region", "metric", "unit", "second", "counts")
+
+    def __init__(
+        self, account_id: str, region: str, metric: MetricKey, unit: str, second: int
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.metric = metric
+        self.unit = unit
+        self.second = second
+        self.counts: dict[float, float] = {}
+
+    def datum(self) -> Datum:
+        counts = self.counts
+        return Datum(
+            self.account_id, self.region, self.metric, float(self.second),
+            float(sum(counts.values())), float(sum(v * n for v, n in counts.items())),
+            min(counts), max(counts), list(counts.items()), self.unit,
+        )  # fmt: skip
+
+
 class MetricBuffer:
     def __init__(self, engine: MetricsEngine, interval: float = 1.0) -> None:
         self.engine = engine
         self.interval = interval  # seconds between writes while data keeps coming
-        self._pending: list[Datum] = []
+        self._pending: dict[tuple, _Values] = {}
         self._timer: asyncio.TimerHandle | None = None
 
     def add(
@@ -31,8 +63,14 @@ class MetricBuffer:
         unit: str,
         timestamp: float,
     ) -> None:
-        metric = MetricKey(namespace, name, canonical_dimensions(dimensions))
-        self._pending.append(Datum.single(account_id, region, metric, value, unit, timestamp))
+        second = math.floor(timestamp)
+        key = (account_id, region, namespace, name, tuple(dimensions.items()), unit, second)
+        values = self._pending.get(key)
+        if values is None:
+            metric = MetricKey(namespace, name, canonical_dimensions(dimensions))
+            values = self._pending[key] = _Values(account_id, region, metric, unit, second)
+        counts = values.counts
+        counts[value] = counts.get(value, 0.0) + 1.0
         if self._timer is not None:
             return
         try:
@@ -44,11 +82,11 @@ class MetricBuffer:
 
     def flush(self) -> None:
         self._timer = None
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, {}
         if not pending:
             return
         try:
-            self.engine.put_batch(pending)
+            self.engine.put_batch([values.datum() for values in pending.values()])
         except Exception:  # metrics must never break the caller (e.g. at shutdown)
             log.warning("dropped %d metric datapoints", len(pending), exc_info=True)
 
