@@ -12,7 +12,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concep
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -141,32 +140,3 @@ def _matches(metric: MetricKey, filters: list[DimensionFilter]) -> bool:
         if wanted.value is not None and dims[wanted.name] != wanted.value:
             return False
     return True
-
-
-class RetentionSweeper:
-    """A daemon thread that runs `engine.sweep_expired` every `interval` seconds."""
-
-    def __init__(self, engine: MetricsEngine, interval: float = 3600.0) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="metrics-retention", daemon=True)
-
-    def start(self) -> RetentionSweeper:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.engine.sweep_expired()
-            except Exception:  # keep sweeping; a closed database at shutdown ends the loop
-                if self._stop.is_set():
-                    return
-                log.exception("metrics retention sweep failed")
-            self._stop.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from lenticular.services.cloudwatch.buffer import MetricBuffer
-from lenticular.services.cloudwatch.engine import DimensionFilter, MetricsEngine, RetentionSweeper
+from lenticular.services.cloudwatch.engine import DimensionFilter, MetricsEngine
 from lenticular.services.cloudwatch.errors import (
     InvalidParameterCombinationException,
     InvalidParameterValueException,
@@ -58,6 +58,7 @@ from lenticular.services.cloudwatch.statistics import (
     valid_period,
 )
 from lenticular.services.cloudwatch.store import MIGRATIONS, MetricsStore
+from lenticular.state.sweeper import PeriodicSweeper
 
 if TYPE_CHECKING:
     from lenticular.context import RequestContext
@@ -77,7 +78,9 @@ class CloudWatchProvider:
         store = MetricsStore(registry.data_dir.database("cloudwatch", MIGRATIONS))
         self.engine = MetricsEngine(store)  # the in-process interface other services use
         self.buffer = MetricBuffer(self.engine)  # batched writes for per-request emitters
-        self._sweeper = RetentionSweeper(self.engine, SWEEP_INTERVAL_SECONDS).start()
+        self._sweeper = PeriodicSweeper(
+            "metrics-retention", self.engine.sweep_expired, SWEEP_INTERVAL_SECONDS
+        ).start()
 
     def close(self) -> None:
         self.buffer.close()

@@ -5,13 +5,12 @@ services (Lambda writing function logs) call in-process.
                       [(1704067200000, "START RequestId: ...")])
 
 Retention is enforced twice: reads never return events older than a group's retention,
-and a sweep (`sweep_expired`, run periodically by `RetentionSweeper`) deletes them.
+and a sweep (`sweep_expired`, run periodically by a `PeriodicSweeper`) deletes them.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -391,32 +390,3 @@ def _within_bytes(rows: list[LogEvent]) -> list[LogEvent]:
         if budget < 0 and index:
             return rows[:index]
     return rows
-
-
-class RetentionSweeper:
-    """A daemon thread that runs `engine.sweep_expired` every `interval` seconds."""
-
-    def __init__(self, engine: LogsEngine, interval: float = 60.0) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="logs-retention", daemon=True)
-
-    def start(self) -> RetentionSweeper:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.engine.sweep_expired()
-            except Exception:  # keep sweeping; a closed database at shutdown ends the loop
-                if self._stop.is_set():
-                    return
-                log.exception("retention sweep failed")
-            self._stop.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)

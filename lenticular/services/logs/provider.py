@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lenticular.services.logs.engine import LogsEngine, RetentionSweeper
+from lenticular.services.logs.engine import LogsEngine
 from lenticular.services.logs.errors import InvalidParameterException, group_not_found
 from lenticular.services.logs.models import LogGroup, LogStream
 from lenticular.services.logs.store import MIGRATIONS, LogsStore
+from lenticular.state.sweeper import PeriodicSweeper
 
 if TYPE_CHECKING:
     from lenticular.context import RequestContext
@@ -47,7 +48,9 @@ class LogsProvider:
     def __init__(self, registry: ServiceRegistry) -> None:
         store = LogsStore(registry.data_dir.database("logs", MIGRATIONS))
         self.engine = LogsEngine(store)  # the in-process interface other services use
-        self._sweeper = RetentionSweeper(self.engine, SWEEP_INTERVAL_SECONDS).start()
+        self._sweeper = PeriodicSweeper(
+            "logs-retention", self.engine.sweep_expired, SWEEP_INTERVAL_SECONDS
+        ).start()
 
     def close(self) -> None:
         self._sweeper.stop()
