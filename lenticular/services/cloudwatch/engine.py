@@ -11,7 +11,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concep
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from lenticular.services.cloudwatch.models import (
 from lenticular.services.cloudwatch.statistics import Bucket, bucketize, statistic
 from lenticular.services.cloudwatch.store import MetricsStore
 
-log = logging.getLogger(__name__)
 
 RETENTION_SECONDS = 455 * 86400.0  # 15 months: AWS's longest retention (1-hour data)
 LIST_WINDOW_SECONDS = 14 * 86400.0  # ListMetrics shows metrics with data in two weeks

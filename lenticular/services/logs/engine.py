@@ -10,7 +10,6 @@ and a sweep (`sweep_expired`, run periodically by a `PeriodicSweeper`) deletes t
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from lenticular.services.logs.filter_pattern import FilterPatternError, compile_
 from lenticular.services.logs.models import LogEvent, LogGroup, LogStream
 from lenticular.services.logs.store import LogsStore, message_size
 
-log = logging.getLogger("lenticular.logs")
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
