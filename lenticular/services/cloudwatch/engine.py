@@ -24,7 +24,6 @@ from lenticular.services.cloudwatch.models import (
 from lenticular.services.cloudwatch.statistics import Bucket, bucketize, statistic
 from lenticular.services.cloudwatch.store import MetricsStore
 
-
 RETENTION_SECONDS = 455 * 86400.0  # 15 months: AWS's longest retention (1-hour data)
 LIST_WINDOW_SECONDS = 14 * 86400.0  # ListMetrics shows metrics with data in two weeks
 RECENTLY_ACTIVE_SECONDS = 3 * 3600.0  # RecentlyActive=PT3H

@@ -28,7 +28,6 @@ from lenticular.services.logs.filter_pattern import FilterPatternError, compile_
 from lenticular.services.logs.models import LogEvent, LogGroup, LogStream
 from lenticular.services.logs.store import LogsStore, message_size
 
-
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
