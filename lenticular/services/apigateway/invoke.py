@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.services.apigateway import custom_integrations, integrations
+from lenticular.services.apigateway import access_log, custom_integrations, integrations
 from lenticular.services.apigateway.gates import Gates
 from lenticular.services.apigateway.integrations import Invocation, error_response
 from lenticular.services.apigateway.routing import RouteTable
@@ -77,6 +77,7 @@ class Gateway:
         self._registry = registry
         self.gates = gates
         self._served: dict[str, dict[str, ServedStage | None]] = {}  # api -> stage -> served
+        self.access_logs = access_log.AccessLogWriter(lambda: registry.get("logs").engine)
 
     def forget(self, api_id: str) -> None:
         """Drop what is cached for an API (its stages or deployments changed)."""
@@ -120,12 +121,36 @@ class Gateway:
         request_id = str(uuid.uuid4())
         apigw_id = _apigw_id()
         trace_id = _trace_id(now)
-        response = await self._answer(request, api_id, path, now, request_id, apigw_id, trace_id)
+        seen: Doc = {}
+        response = await self._answer(
+            request, api_id, path, now, request_id, apigw_id, trace_id, seen
+        )
         response.headers.extend(
             (("x-amzn-RequestId", request_id), ("x-amz-apigw-id", apigw_id),
              ("X-Amzn-Trace-Id", trace_id))
         )  # fmt: skip
+        if "stage" in seen:
+            self._log_access(seen, api_id, response, now)
         return response
+
+    def _log_access(self, seen: Doc, api_id: str, response: HttpResponse, now: float) -> None:
+        """Queue the stage's access log line for this request (written after it is sent)."""
+        stage = seen["stage"]
+        if not (stage.get("accessLogSettings") or {}).get("destinationArn"):
+            return
+        context = dict(seen["context"])
+        integration = seen.get("integration") or {}
+        length = len(response.body) if response.stream is None else None
+        context.update(
+            status=response.status,
+            responseLength=length,
+            responseLatency=int((time.time() - now) * 1000),
+            integrationLatency=integration.get("latency"),
+            integrationStatus=integration.get("status"),
+            integration=integration,
+            error=access_log.error_fields(response.status, response.headers, response.body),
+        )
+        self.access_logs.add(stage, api_id, context, context["requestTimeEpoch"])
 
     async def _answer(
         self,
@@ -136,6 +161,7 @@ class Gateway:
         request_id: str,
         apigw_id: str,
         trace_id: str,
+        seen: Doc,
     ) -> HttpResponse:
         _, _, rest = path.partition("/")
         stage_name, slash, rest = rest.partition("/")
@@ -149,10 +175,6 @@ class Gateway:
         if served is None:
             return missing_authentication_token()
         assert isinstance(served, ServedStage)
-        match = served.table.match(request.method, resource_path)
-        if match is None:
-            return missing_authentication_token()
-        integration = match.method.get("methodIntegration") or {}
         stage_variables = dict(served.stage.get("variables") or {})
         epoch_ms = int(now * 1000)
         host_header = request.headers.get("host", "")
@@ -163,8 +185,6 @@ class Gateway:
         identity["sourceIp"] = source_ip
         identity["userAgent"] = request.headers.get("user-agent")
         context: Doc = {
-            "resourceId": match.resource["id"],
-            "resourcePath": match.resource["path"],
             "httpMethod": request.method,
             "extendedRequestId": apigw_id,
             "requestTime": request_time(epoch_ms),
@@ -179,6 +199,13 @@ class Gateway:
             "domainName": domain,
             "apiId": api_id,
         }
+        seen.update(stage=served.stage, context=context)
+        match = served.table.match(request.method, resource_path)
+        if match is None:
+            return missing_authentication_token()
+        integration = match.method.get("methodIntegration") or {}
+        context["resourceId"] = match.resource["id"]
+        context["resourcePath"] = match.resource["path"]
         if match.method.get("operationName"):
             context["operationName"] = match.method["operationName"]
         port = host_header.rsplit(":", 1)[1] if ":" in host_header.lstrip("[") else "80"
@@ -210,7 +237,14 @@ class Gateway:
         )
         if isinstance(admitted, HttpResponse):
             return admitted
-        kind = integration.get("type")
+        started = time.monotonic()
+        response = await self._integrate(call, integration.get("type"))
+        seen["integration"] = _integration_fields(
+            integration.get("type"), response, int((time.monotonic() - started) * 1000)
+        )
+        return response
+
+    async def _integrate(self, call: Invocation, kind: str | None) -> HttpResponse:
         if kind == "MOCK":
             return custom_integrations.mock(call)
         if kind == "AWS_PROXY":
@@ -226,6 +260,20 @@ class Gateway:
             f"Integrations of type {kind} are not implemented by lenticular yet",
             "InternalServerErrorException",
         )
+
+
+def _integration_fields(kind: str | None, response: HttpResponse, latency_ms: int) -> Doc:
+    """`$context.integration` (and integrationStatus/Latency): the backend's own status for
+    HTTP integrations, 200 for a Lambda or AWS call that answered, none for MOCK."""
+    if kind == "MOCK":
+        return {}
+    fields: Doc = {"latency": latency_ms}
+    if kind in ("HTTP", "HTTP_PROXY"):
+        if response.header("x-amzn-ErrorType") is None:
+            fields["status"] = response.status
+    elif response.header("x-amzn-ErrorType") is None or response.status == 502:
+        fields["status"] = 200
+    return fields
 
 
 class _LazyLambda:

@@ -57,9 +57,17 @@ Limitations versus AWS:
   changing one). Buckets, quotas, GetUsage counts and the authorizer cache live in
   memory (they restart with the server); per-method throttles inside a plan's apiStages
   are recorded, not enforced; the authorizer timeout is fixed at 30 s.
+- Access logs (`access_log`): with a stage's accessLogSettings (a CloudWatch Logs group
+  ARN and a format), each request to the stage, routed or not, writes one line with its
+  `$context.*` variables substituted ("-" when absent) to the group, in one stream per
+  API and stage (32 hex digits), buffered and written ~100 ms later; lines for a group
+  that does not exist are dropped; Firehose destinations are not written to.
+  `$context.integrationStatus` is the backend's status for HTTP integrations and 200 for
+  a Lambda/AWS call that answered (none for MOCK); `$context.error.responseType` is
+  inferred from the status and message. Execution logs are not written.
 - Not enforced yet: AWS_IAM and COGNITO_USER_POOLS authorization (served as if NONE),
-  request validation and method request parameters, caching, access logs, metrics,
-  gateway responses and canary settings.
+  request validation and method request parameters, caching, metrics, gateway
+  responses and canary settings.
 - The proxy event's header names are lower-case (the server sees them so) and a header
   sent several times appears once, with its values joined by commas;
   `requestContext.identity.sourceIp` is the first X-Forwarded-For address or 127.0.0.1.
