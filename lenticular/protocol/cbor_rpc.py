@@ -24,13 +24,15 @@ from lenticular.protocol.codec import Codec, error_status
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.protocol.json_rpc import (
     NESTING_TOO_DEEP,
-    Convert,
-    ConverterCompiler,
     ErrorSpec,
-    drop_nulls,
     error_document,
     query_error_header,
     resolve_error,
+)
+from lenticular.protocol.json_values import (
+    Convert,
+    ConverterCompiler,
+    drop_nulls,
     serialization_error,
     to_datetime,
     to_epoch,

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from lenticular.errors import ServiceError, UnknownOperation, ValidationError
 from lenticular.protocol import codecs
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.protocol.json_rpc import ConverterCompiler, JsonCodec, json_read_leaf
+from lenticular.protocol.json_rpc import JsonCodec
+from lenticular.protocol.json_values import ConverterCompiler, json_read_leaf
 from lenticular.protocol.model import service_model
 from tests.protocol.rpc_loopback import loopback_client
 from tests.protocol.wire import client_parse, client_request
