@@ -69,6 +69,7 @@ class DeploymentEngine:
             for member in ("cacheClusterEnabled", "cacheClusterSize", "tracingEnabled"):
                 if params.get(member) is not None:
                     stage.stage[member] = params[member]
+            _cache_status(stage.stage)
             if variables:
                 stage.stage["variables"] = {**stage.stage.get("variables", {}), **variables}
         self.store.add_deployment(Deployment(api.id, deployment_id, now, doc, snapshot), stage)
@@ -128,6 +129,7 @@ class DeploymentEngine:
                 doc[member] = params[member]
         if variables:
             doc["variables"] = variables
+        _cache_status(doc)
         if not self.store.create_stage(Stage(api.id, name, doc)):
             raise ConflictException("Stage already exists")
         self._on_change(api.id)
@@ -155,6 +157,7 @@ class DeploymentEngine:
         if updated["deploymentId"] != stage.stage["deploymentId"]:
             self.deployment(api_id, updated["deploymentId"])
         updated["lastUpdatedDate"] = int(time.time())
+        _cache_status(updated)
         stage.stage = updated
         self.store.save_stage(stage)
         self._on_change(api_id)
@@ -178,6 +181,15 @@ def _new_stage(name: str, deployment_id: str, now: int) -> Doc:
         "createdDate": now,
         "lastUpdatedDate": now,
     }
+
+
+def _cache_status(stage: Doc) -> None:
+    """A cache cluster is available at once (AWS takes minutes), 0.5 GB unless sized."""
+    if stage.get("cacheClusterEnabled"):
+        stage["cacheClusterStatus"] = "AVAILABLE"
+        stage.setdefault("cacheClusterSize", "0.5")
+    else:
+        stage["cacheClusterStatus"] = "NOT_AVAILABLE"
 
 
 def _check_deployable(api: RestApi) -> None:

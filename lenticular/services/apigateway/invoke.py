@@ -2,8 +2,8 @@
 the stage's deployment and handed to the method's integration.
 
 Order of work, as on AWS (the parts built so far): API and stage -> route match (greedy
-paths, ANY) -> the gates (API key, Lambda authorizer, throttling; `gates`) -> integration
-request mapping (non-proxy) -> integration (MOCK, AWS_PROXY to
+paths, ANY) -> the gates (API key, Lambda authorizer, throttling; `gates`) -> the stage's
+response cache (`cache`) -> integration request mapping (non-proxy) -> integration (MOCK, AWS_PROXY to
 Lambda, HTTP_PROXY, AWS to DynamoDB or Lambda, HTTP) -> integration response mapping ->
 response with API Gateway's headers. Deployments are immutable, so each stage's route table is built once
 and kept until a stage or deployment of that API changes.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.services.apigateway import access_log, custom_integrations, integrations
+from lenticular.services.apigateway import access_log, cache, custom_integrations, integrations
 from lenticular.services.apigateway.gates import Gates
 from lenticular.services.apigateway.integrations import Invocation, error_response
 from lenticular.services.apigateway.routing import RouteTable
@@ -78,11 +78,31 @@ class Gateway:
         self.gates = gates
         self._served: dict[str, dict[str, ServedStage | None]] = {}  # api -> stage -> served
         self.access_logs = access_log.AccessLogWriter(lambda: registry.get("logs").engine)
+        self._caches: dict[tuple[str, str], cache.StageCache] = {}  # (api, stage) -> cache
 
     def forget(self, api_id: str) -> None:
-        """Drop what is cached for an API (its stages or deployments changed)."""
+        """Drop what is cached for an API (its stages or deployments changed), and the
+        response caches of its stages that are gone or no longer have a cache cluster."""
         self._served.pop(api_id, None)
         self.gates.forget(api_id)
+        for api, stage_name in [k for k in self._caches if k[0] == api_id]:
+            stage = self.store.get_stage(api, stage_name)
+            if stage is None or not stage.stage.get("cacheClusterEnabled"):
+                del self._caches[(api, stage_name)]
+
+    def flush_cache(self, api_id: str, stage_name: str) -> None:
+        """FlushStageCache: empty the stage's response cache."""
+        found = self._caches.get((api_id, stage_name))
+        if found is not None:
+            found.clear()
+
+    def stage_cache(self, api_id: str, stage_name: str, stage: Doc) -> cache.StageCache:
+        capacity = cache.size_bytes(stage.get("cacheClusterSize"))
+        found = self._caches.get((api_id, stage_name))
+        if found is None:
+            found = self._caches[(api_id, stage_name)] = cache.StageCache(capacity)
+        found.capacity = capacity
+        return found
 
     def served_stage(self, api_id: str, stage_name: str) -> ServedStage | None | bool:
         """The stage's serving state; None if the stage does not exist, False if the API
@@ -237,6 +257,31 @@ class Gateway:
         )
         if isinstance(admitted, HttpResponse):
             return admitted
+        policy = cache.method_policy(served.stage, match.resource["path"], request.method)
+        if policy is None:
+            return await self._integrate_seen(call, integration, seen)
+        key = cache.cache_key(
+            request.method, match.resource["path"], match.path_parameters, integration,
+            request.query_dict(), request.headers,
+        )  # fmt: skip
+        invalidate = cache.wants_invalidation(request.headers)
+        warn = False
+        if invalidate and policy.require_authorization and not _signed(request):
+            # No IAM here: a signed caller may invalidate, an unsigned one may not.
+            if policy.unauthorized_strategy == "FAIL_WITH_403":
+                return error_response(403, "Forbidden", "ForbiddenException")
+            invalidate = False
+            warn = policy.unauthorized_strategy == "SUCCEED_WITH_RESPONSE_HEADER"
+        stage_cache = self.stage_cache(api_id, stage_name, served.stage)
+        response = None if invalidate else stage_cache.get(key)
+        if response is None:
+            response = await self._integrate_seen(call, integration, seen)
+            stage_cache.put(key, response, policy.ttl_s)
+        if warn:
+            response.headers.append(cache.WARNING_HEADER)
+        return response
+
+    async def _integrate_seen(self, call: Invocation, integration: Doc, seen: Doc) -> HttpResponse:
         started = time.monotonic()
         response = await self._integrate(call, integration.get("type"))
         seen["integration"] = _integration_fields(
@@ -260,6 +305,10 @@ class Gateway:
             f"Integrations of type {kind} are not implemented by lenticular yet",
             "InternalServerErrorException",
         )
+
+
+def _signed(request: HttpRequest) -> bool:
+    return request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256")
 
 
 def _integration_fields(kind: str | None, response: HttpResponse, latency_ms: int) -> Doc:

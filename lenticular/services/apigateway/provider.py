@@ -9,8 +9,8 @@ Limitations versus AWS:
 - Implemented: Create/Get/Update/Delete RestApi and GetRestApis; Create/Get/Delete
   Resource and GetResources (embed=methods); Put/Get/Delete Method, MethodResponse,
   Integration and IntegrationResponse; Create/Get/Delete Deployment and GetDeployments
-  (embed=apisummary); Create/Get/Update/Delete Stage and GetStages; Create/Get/Update/
-  Delete Authorizer, GetAuthorizers and TestInvokeAuthorizer (TOKEN and REQUEST; Cognito
+  (embed=apisummary); Create/Get/Update/Delete Stage, GetStages and FlushStageCache;
+  Create/Get/Update/Delete Authorizer, GetAuthorizers and TestInvokeAuthorizer (TOKEN and REQUEST; Cognito
   authorizers are stored, not enforced); Create/Get/Update/Delete ApiKey and GetApiKeys;
   Create/Get/Update/Delete UsagePlan and GetUsagePlans; Create/Get/Delete UsagePlanKey and
   GetUsagePlanKeys; GetUsage; ImportRestApi and PutRestApi from OpenAPI (`openapi`).
@@ -20,7 +20,7 @@ Limitations versus AWS:
 - UpdateRestApi patches name, description, version, policy, apiKeySource,
   minimumCompressionSize, disableExecuteApiEndpoint, binaryMediaTypes and the endpoint
   type; UpdateStage patches description, deploymentId, variables, tracing/cache flags,
-  access log settings and method settings (recorded only).
+  access log settings and method settings (throttling and caching ones are enforced).
 - Invocation: route match (literal over `{param}` over `{proxy+}`, ANY), then the
   integration: AWS_PROXY to Lambda (payload format 1.0, in-process), HTTP_PROXY (over
   plain HTTP from the server; path parameters and stage variables substituted in the
@@ -65,8 +65,21 @@ Limitations versus AWS:
   `$context.integrationStatus` is the backend's status for HTTP integrations and 200 for
   a Lambda/AWS call that answered (none for MOCK); `$context.error.responseType` is
   inferred from the status and message. Execution logs are not written.
+- Caching (`cache`): with the stage's cacheClusterEnabled (its status is AVAILABLE at
+  once) and a method setting's cachingEnabled (`*/*` applies to GET only; another method
+  needs a setting of its own), responses are cached in memory after the gates for
+  cacheTtlInSeconds (0 disables, at most 3600), keyed by method, resource path, path
+  parameter values and the integration's cacheKeyParameters; only 2xx responses are kept,
+  bounded by cacheClusterSize in bytes (least recently used out). `Cache-Control:
+  max-age=0` refetches and replaces the entry; with requireAuthorizationForCacheControl
+  only a SigV4-signed caller may (no IAM policy is evaluated), others get the
+  unauthorizedCacheControlHeaderStrategy (403 Forbidden, or the header ignored, with a
+  `Warning: 199 ...` header of lenticular's wording for SUCCEED_WITH_RESPONSE_HEADER).
+  FlushStageCache empties a stage's cache; disabling or deleting the stage's cache
+  cluster drops it. cacheDataEncrypted is recorded only; CacheHitCount/CacheMissCount are
+  counted in memory but not published (no metrics yet).
 - Not enforced yet: AWS_IAM and COGNITO_USER_POOLS authorization (served as if NONE),
-  request validation and method request parameters, caching, metrics, gateway
+  request validation and method request parameters, metrics, gateway
   responses and canary settings.
 - The proxy event's header names are lower-case (the server sees them so) and a header
   sent several times appears once, with its values joined by commas;
@@ -281,6 +294,13 @@ class ApiGatewayProvider:
         self.deployments.delete_stage(
             ctx.account_id, ctx.region, params["restApiId"], params["stageName"]
         )
+        return {}
+
+    def flush_stage_cache(self, ctx: RequestContext, params: Params) -> Params:
+        self.deployments.get_stage(
+            ctx.account_id, ctx.region, params["restApiId"], params["stageName"]
+        )
+        self.gateway.flush_cache(params["restApiId"], params["stageName"])
         return {}
 
     # -- authorizers ----------------------------------------------------------------------
