@@ -11,8 +11,6 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-wit
 
 from __future__ import annotations
 
-import asyncio
-import http.client
 import inspect
 import logging
 import re
@@ -32,9 +30,10 @@ from lenticular.services.apigateway.apis import lambda_function_arn
 from lenticular.services.apigateway.integrations import (
     Invocation,
     bounded,
+    call_backend,
     error_response,
     fill_uri,
-    forward,
+    integration_method,
     internal_error,
     timed_out,
     with_stage_variables,
@@ -45,7 +44,6 @@ from lenticular.services.apigateway.mapping import (
     map_request,
     method_response,
 )
-from lenticular.services.apigateway.proxy_event import HOP_BY_HOP
 from lenticular.services.awslambda.configuration import parse_function
 from lenticular.services.registry import method_name
 
@@ -192,29 +190,16 @@ async def http_integration(call: Invocation) -> HttpResponse:
         mapped = map_request(call)
     except MappingFailed as failed:
         return failed.response
-    request = call.request
-    method = call.integration.get("httpMethod") or request.method
-    if method == "ANY":
-        method = request.method
     url = fill_uri(call, {**call.path_parameters, **mapped.path})
     if mapped.query:
         url += ("&" if "?" in url else "?") + urlencode(mapped.query)
     headers = dict(mapped.headers)
     if mapped.body:
         headers.setdefault("Content-Type", mapped.content_type)
-    timeout_ms = call.integration.get("timeoutInMillis", 29000)
-    try:
-        finished, outcome = await bounded(
-            asyncio.to_thread(forward, method, url, headers, mapped.body, timeout_ms / 1000),
-            timeout_ms,
-        )
-    except TimeoutError:
-        return timed_out()
-    except (OSError, http.client.HTTPException) as problem:
-        log.info("HTTP integration %s failed: %s", url, problem)
-        return internal_error()
-    if not finished:
-        return timed_out()
-    status, response_headers, body = outcome
-    kept = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP]
+    answer = await call_backend(
+        call, integration_method(call), url, headers, mapped.body, "HTTP"
+    )
+    if isinstance(answer, HttpResponse):
+        return answer  # API Gateway's own 500/504: no backend response to map
+    status, kept, body = answer
     return method_response(call, BackendResponse(status, kept, body), str(status))

@@ -187,26 +187,42 @@ def forward(method: str, url: str, headers: dict[str, str], body: bytes, timeout
         connection.close()
 
 
-async def http_proxy(call: Invocation) -> HttpResponse:
-    request = call.request
-    method = call.integration.get("httpMethod") or request.method
-    if method == "ANY":
-        method = request.method
-    url = _target_url(call)
-    headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP and k != "host"}
+def integration_method(call: Invocation) -> str:
+    """The backend's HTTP method: the integration's, or the request's for ANY/unset."""
+    method = call.integration.get("httpMethod") or call.request.method
+    return call.request.method if method == "ANY" else method
+
+
+async def call_backend(
+    call: Invocation, method: str, url: str, headers: dict[str, str], body: bytes, label: str
+) -> tuple[int, list[tuple[str, str]], bytes] | HttpResponse:
+    """Send the integration request within its timeout: the backend's (status, headers
+    less hop-by-hop ones, body), or API Gateway's own 504/500 response when it times out
+    or fails."""
     timeout_ms = call.integration.get("timeoutInMillis", 29000)
     try:
         finished, outcome = await bounded(
-            asyncio.to_thread(forward, method, url, headers, request.body, timeout_ms / 1000),
-            timeout_ms,
+            asyncio.to_thread(forward, method, url, headers, body, timeout_ms / 1000), timeout_ms
         )
     except TimeoutError:
         return timed_out()
     except (OSError, http.client.HTTPException) as problem:
-        log.info("HTTP_PROXY integration %s failed: %s", url, problem)
+        log.info("%s integration %s failed: %s", label, url, problem)
         return internal_error()
     if not finished:
         return timed_out()
-    status, response_headers, body = outcome
+    status, response_headers, response_body = outcome
     kept = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP]
+    return status, kept, response_body
+
+
+async def http_proxy(call: Invocation) -> HttpResponse:
+    request = call.request
+    headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP and k != "host"}
+    answer = await call_backend(
+        call, integration_method(call), _target_url(call), headers, request.body, "HTTP_PROXY"
+    )
+    if isinstance(answer, HttpResponse):
+        return answer
+    status, kept, body = answer
     return HttpResponse(status=status, headers=kept, body=body)
