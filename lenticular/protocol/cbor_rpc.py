@@ -20,14 +20,14 @@ import cbor2
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from lenticular.errors import ServiceError, UnknownOperation
-from lenticular.protocol.codec import Codec, error_status
+from lenticular.protocol.codec import Codec, PerServiceModel, error_status
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.protocol.json_rpc import (
     NESTING_TOO_DEEP,
     ErrorSpec,
+    compiled_error,
     error_document,
     query_error_header,
-    resolve_error,
 )
 from lenticular.protocol.json_values import (
     Convert,
@@ -132,11 +132,7 @@ class _CborService:
         return plan
 
     def error(self, code: str) -> tuple[ErrorSpec, Convert | None]:
-        found = self.errors.get(code)
-        if found is None:
-            spec = resolve_error(self.service, code, CBOR_NAMESPACES)
-            found = self.errors[code] = (spec, self.writer.compile(spec.shape))
-        return found
+        return compiled_error(self.errors, self.service, code, CBOR_NAMESPACES, self.writer)
 
 
 class CborCodec(Codec):
@@ -145,13 +141,10 @@ class CborCodec(Codec):
     name = "smithy-rpc-v2-cbor"
 
     def __init__(self) -> None:
-        self._services: dict[int, tuple[ServiceModel, _CborService]] = {}
+        self._services = PerServiceModel(_CborService)
 
     def _compiled(self, service: ServiceModel) -> _CborService:
-        entry = self._services.get(id(service))
-        if entry is None or entry[0] is not service:
-            entry = self._services[id(service)] = (service, _CborService(service))
-        return entry[1]
+        return self._services.get(service)
 
     def find_operation(
         self, service: ServiceModel, request: HttpRequest

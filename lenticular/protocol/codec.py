@@ -17,7 +17,8 @@ Value conventions shared by all codecs (and so by every provider):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from botocore.model import OperationModel, ServiceModel
 
@@ -59,6 +60,24 @@ class Codec(ABC):
         request_id: str,
     ) -> HttpResponse:
         """`error` in the protocol's error shape, with the status the model gives its code."""
+
+
+T = TypeVar("T")
+
+
+class PerServiceModel(Generic[T]):
+    """What a codec compiles for each service model, built on first use. Keyed by the
+    model object's id, holding the model so that the id stays its own."""
+
+    def __init__(self, build: Callable[[ServiceModel], T]) -> None:
+        self._build = build
+        self._entries: dict[int, tuple[ServiceModel, T]] = {}
+
+    def get(self, service: ServiceModel) -> T:
+        entry = self._entries.get(id(service))
+        if entry is None or entry[0] is not service:
+            entry = self._entries[id(service)] = (service, self._build(service))
+        return entry[1]
 
 
 def error_status(service: ServiceModel, error: ServiceError) -> int:

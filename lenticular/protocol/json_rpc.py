@@ -24,7 +24,7 @@ import orjson
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from lenticular.errors import ServiceError, UnknownOperation
-from lenticular.protocol.codec import Codec, error_status
+from lenticular.protocol.codec import Codec, PerServiceModel, error_status
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.protocol.json_types import Check, TypeCheckCompiler
 from lenticular.protocol.json_values import (
@@ -104,6 +104,21 @@ def resolve_error(service: ServiceModel, code: str, namespaces: dict[str, str]) 
     if shape is not None and "message" not in shape.members and "Message" in shape.members:
         message_key = "Message"
     return ErrorSpec(shape, namespace + name, query_code, message_key)
+
+
+def compiled_error(
+    cache: dict[str, tuple[ErrorSpec, Convert | None]],
+    service: ServiceModel,
+    code: str,
+    namespaces: dict[str, str],
+    writer: ConverterCompiler,
+) -> tuple[ErrorSpec, Convert | None]:
+    """An error code's spec and its fields' writer, resolved once per service and code."""
+    found = cache.get(code)
+    if found is None:
+        spec = resolve_error(service, code, namespaces)
+        found = cache[code] = (spec, writer.compile(spec.shape))
+    return found
 
 
 def error_document(spec: ErrorSpec, error: ServiceError, write: Convert | None) -> dict[str, Any]:
@@ -195,11 +210,7 @@ class _JsonService:
         return plan.read_special
 
     def error(self, code: str) -> tuple[ErrorSpec, Convert | None]:
-        found = self.errors.get(code)
-        if found is None:
-            spec = resolve_error(self.service, code, JSON_NAMESPACES)
-            found = self.errors[code] = (spec, self.writer.compile(spec.shape))
-        return found
+        return compiled_error(self.errors, self.service, code, JSON_NAMESPACES, self.writer)
 
 
 class JsonCodec(Codec):
@@ -208,14 +219,10 @@ class JsonCodec(Codec):
     name = "json"
 
     def __init__(self) -> None:
-        # id(service model) -> (the model, kept alive so the id stays its own; its plans)
-        self._services: dict[int, tuple[ServiceModel, _JsonService]] = {}
+        self._services = PerServiceModel(_JsonService)
 
     def _compiled(self, service: ServiceModel) -> _JsonService:
-        entry = self._services.get(id(service))
-        if entry is None or entry[0] is not service:
-            entry = self._services[id(service)] = (service, _JsonService(service))
-        return entry[1]
+        return self._services.get(service)
 
     def find_operation(
         self, service: ServiceModel, request: HttpRequest
