@@ -120,7 +120,9 @@ class EventQueue:
                 ref, event.payload, request_id=event.request_id
             )
         except TooManyRequestsException:
-            self.store.reschedule(event.id, event.attempts, time.time() + THROTTLE_DELAY_S)
+            expires = event.enqueued_at + max_age + 0.001
+            due = min(time.time() + THROTTLE_DELAY_S, expires)
+            self.store.reschedule(event.id, event.attempts, due)
             return
         except ServiceError as error:  # the function or version is gone
             log.warning("dropping asynchronous invocation %s: %s", event.request_id, error)
@@ -135,7 +137,9 @@ class EventQueue:
             self.store.finish(event.id)
         else:
             delay = self.retry_delays[min(attempts, len(self.retry_delays)) - 1]
-            self.store.reschedule(event.id, attempts, time.time() + delay)
+            # An event that would expire before its retry leaves the queue when it expires.
+            expires = event.enqueued_at + max_age + 0.001
+            self.store.reschedule(event.id, attempts, min(time.time() + delay, expires))
 
     def _settings(self, ref: FunctionRef) -> dict[str, Any]:
         """The event invoke config for the invoked qualifier (or the unqualified one)."""

@@ -6,6 +6,7 @@ event sources) call to run a function; it costs no HTTP and no extra serializati
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -28,7 +29,17 @@ from lenticular.services.awslambda.layers import LayerCatalog
 from lenticular.services.awslambda.runtime import FunctionSpec, InvocationResult, RuntimeManager
 from lenticular.services.awslambda.store import FunctionRecord, LambdaStore
 
-ACCOUNT_CONCURRENCY = 1000
+
+def _account_concurrency(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1000))
+    except ValueError:
+        return 1000
+
+
+# The account's concurrency quota (AWS's default; LENTICULAR_LAMBDA_ACCOUNT_CONCURRENCY
+# sets another, e.g. to try throttling, as new AWS accounts start with a lower one).
+ACCOUNT_CONCURRENCY = _account_concurrency(os.environ.get("LENTICULAR_LAMBDA_ACCOUNT_CONCURRENCY"))
 MIN_UNRESERVED = 100  # AWS keeps this much of the account's concurrency unreserved
 
 

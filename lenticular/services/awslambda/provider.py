@@ -13,18 +13,26 @@ from the path, and its CodeSize is 0.
 
 Settings (environment variables of the server): `LENTICULAR_LAMBDA_RETRY_DELAYS` (seconds
 between asynchronous retries, default "60,120"), `LENTICULAR_LAMBDA_IDLE_TIMEOUT` (seconds
-before an idle execution environment is reaped, default 300).
+before an idle execution environment is reaped, default 300),
+`LENTICULAR_LAMBDA_ACCOUNT_CONCURRENCY` (the account's concurrency quota, default 1000).
 
 Limitations versus AWS:
 - Runtimes: python3.9..python3.14 (all run on the server's own Python, see runtime/),
   provided.al2 and provided.al2023. Other runtimes and container images
   (PackageType Image) answer InvalidParameterValueException.
+- Limits: MemorySize covers the environment's whole process tree, measured from /proc
+  every 50 ms while an invocation runs (AWS's cgroup is exact; see runtime/memory.py);
+  EphemeralStorage bounds each file, not the total of /tmp (runtime/environment.py).
 - Code: ZipFile uploads and local folders. S3Bucket/S3Key (other than the local-folder
   bucket) answer InvalidParameterValueException until lenticular has S3. GetFunction's
   Code.Location and a layer's Content.Location are URLs that cannot be downloaded yet.
   Code signing, SnapStart, VPC, file systems, KMS, tracing and DeadLetterConfig are
   recorded and reported, not acted on. Architectures are recorded; code runs on the host.
-- Functions are Active and updates Successful at once (nothing is prepared remotely).
+- Function state: CreateFunction answers State Pending and Update{FunctionCode,
+  FunctionConfiguration} answer LastUpdateStatus InProgress, as AWS does; the function is
+  Active and the update Successful by the next read (nothing is provisioned), so waiters
+  (function_active_v2, function_updated_v2) return at once. Pending and InProgress are
+  never observable by a read, so operations that AWS refuses meanwhile always succeed.
 - Permissions are recorded (GetPolicy returns them as AWS builds them) but not enforced;
   callers are not authorized against IAM.
 - Asynchronous invocation: retries, maximum event age and destinations work; destinations
@@ -168,7 +176,7 @@ class LambdaProvider:
 
     def create_function(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params["FunctionName"])
-        return self.engine.create(ref, params)
+        return _pending(self.engine.create(ref, params))
 
     def get_function(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params["FunctionName"], params.get("Qualifier"))
@@ -203,11 +211,11 @@ class LambdaProvider:
 
     def update_function_code(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params["FunctionName"])
-        return self.engine.update_code(ref, params)
+        return _in_progress(self.engine.update_code(ref, params))
 
     def update_function_configuration(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params["FunctionName"])
-        return self.engine.update_configuration(ref, params)
+        return _in_progress(self.engine.update_configuration(ref, params))
 
     def delete_function(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params["FunctionName"], params.get("Qualifier"))
@@ -530,6 +538,29 @@ class LambdaProvider:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _pending(config: Params) -> Params:
+    """CreateFunction answers with the function Pending, as AWS does while it provisions;
+    the function is Active by the next read (nothing is provisioned here)."""
+    out = {k: v for k, v in config.items() if not k.startswith("LastUpdateStatus")}
+    out.update(
+        State="Pending",
+        StateReason="The function is being created.",
+        StateReasonCode="Creating",
+    )
+    return out
+
+
+def _in_progress(config: Params) -> Params:
+    """Update{FunctionCode,FunctionConfiguration} answer with the update InProgress, as AWS
+    does; it is Successful by the next read."""
+    return {
+        **config,
+        "LastUpdateStatus": "InProgress",
+        "LastUpdateStatusReason": "The function is being created.",
+        "LastUpdateStatusReasonCode": "Creating",
+    }
 
 
 def _with_marker(out: Params, marker: str | None) -> Params:

@@ -144,7 +144,9 @@ def test_ten_megabytes_on_stdout(lam, aws_client, create_function):
     assert "FunctionError" not in response
     assert body == "flooded"
     assert response["StatusCode"] == 200
-    tail = base64.b64decode(response["LogResult"]).decode()
+    raw_tail = base64.b64decode(response["LogResult"])
+    assert 4000 < len(raw_tail) <= 4096  # LogType=Tail: the last 4 KB of the log
+    tail = raw_tail.decode()
     assert tail.rstrip("\n").split("\n")[-1].startswith("REPORT RequestId: ")
     _serves_on(lam, aws_client, name)
     wait_for_log(aws_client("logs"), f"/aws/lambda/{name}", "y" * 99)

@@ -40,8 +40,13 @@ def test_create_function_reports_active_configuration(create_function):
     )
     assert config["FunctionName"] == name
     assert config["FunctionArn"] == ARN_PREFIX + name
-    assert config["State"] == "Active"
-    assert config["LastUpdateStatus"] == "Successful"
+    # Pending in CreateFunction's answer, as on AWS; Active (and Successful) from then on.
+    assert (config["State"], config["StateReason"], config["StateReasonCode"]) == (
+        "Pending",
+        "The function is being created.",
+        "Creating",
+    )
+    assert "LastUpdateStatus" not in config
     assert config["CodeSha256"] == base64.b64encode(hashlib.sha256(package).digest()).decode()
     assert config["CodeSize"] == len(package)
     assert config["Version"] == "$LATEST"
@@ -165,6 +170,30 @@ def test_list_functions_pages(lam, create_function):
         if not marker:
             break
     assert names <= seen
+
+
+def test_function_state_pending_to_active_and_last_update_status(lam, create_function):
+    name = create_function()["FunctionName"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    got = lam.get_function(FunctionName=name)["Configuration"]
+    assert (got["State"], got["LastUpdateStatus"]) == ("Active", "Successful")
+    assert "StateReason" not in got
+    updates = (
+        lambda: lam.update_function_code(FunctionName=name, ZipFile=make_zip({"app.py": "x=1"})),
+        lambda: lam.update_function_configuration(FunctionName=name, Timeout=9),
+    )
+    for update in updates:
+        answer = update()
+        assert answer["State"] == "Active"
+        assert (
+            answer["LastUpdateStatus"],
+            answer["LastUpdateStatusReason"],
+            answer["LastUpdateStatusReasonCode"],
+        ) == ("InProgress", "The function is being created.", "Creating")
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+        got = lam.get_function_configuration(FunctionName=name)
+        assert (got["State"], got["LastUpdateStatus"]) == ("Active", "Successful")
+        assert "LastUpdateStatusReason" not in got
 
 
 def test_update_code_and_configuration(lam, create_function):

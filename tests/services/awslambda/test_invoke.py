@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -241,3 +242,58 @@ def test_aws_cli_invoke(lenticular_server, create_function, tmp_path):
     assert summary["StatusCode"] == 200 and summary["ExecutedVersion"] == "$LATEST"
     assert "START RequestId" in base64.b64decode(summary["LogResult"]).decode()
     assert json.loads(out.read_text())["event"] == {"cli": True}
+
+
+ENVIRONMENT = """
+import os
+import re
+import tempfile
+
+def handler(event, context):
+    path = os.path.join(tempfile.gettempdir(), "mine")
+    seen = os.path.exists(path)
+    open(path, "w").close()
+    return {"env": dict(os.environ), "cwd": os.getcwd(), "tmp": tempfile.gettempdir(),
+            "seen": seen, "stream": context.log_stream_name, "group": context.log_group_name,
+            "memory": context.memory_limit_in_mb, "remaining": context.get_remaining_time_in_millis()}
+"""
+
+
+def test_environment_as_aws_sets_it(lam, create_function):
+    """AWS's variables, the function's own (which may override unreserved ones), the
+    code root as cwd, a private /tmp kept while the environment is warm, and the context;
+    a DeadLetterConfig is recorded."""
+    dlq = "arn:aws:sqs:us-east-1:000000000000:dead-letters"
+    config = create_function(
+        ENVIRONMENT, MemorySize=256, Timeout=7,
+        Environment={"Variables": {"STAGE": "test", "LANG": "C.UTF-8"}},
+        DeadLetterConfig={"TargetArn": dlq},
+    )  # fmt: skip
+    name = config["FunctionName"]
+    assert config["DeadLetterConfig"] == {"TargetArn": dlq}
+    _, first = invoke_json(lam, name)
+    env = first["env"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
+    assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256" == first["memory"]
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{name}" == first["group"]
+    stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", stream)
+    assert stream == first["stream"]
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["_HANDLER"] == "app.handler"
+    assert env["LAMBDA_TASK_ROOT"] == first["cwd"]
+    assert (env["STAGE"], env["LANG"], env["TZ"]) == ("test", "C.UTF-8", ":UTC")
+    assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
+    assert env["AWS_ENDPOINT_URL"].startswith("http://")
+    assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SESSION_TOKEN"]
+    assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    assert 6000 < first["remaining"] <= 7000
+    assert first["tmp"] == env["TMPDIR"] and not first["seen"]
+    _, second = invoke_json(lam, name)
+    assert second["seen"] and second["tmp"] == first["tmp"]  # warm: /tmp kept
+    lam.update_function_configuration(FunctionName=name, Timeout=8)
+    _, fresh = invoke_json(lam, name)
+    assert not fresh["seen"] and fresh["tmp"] != first["tmp"]  # a new environment
+    assert not os.path.exists(first["tmp"])  # the old one's /tmp is gone

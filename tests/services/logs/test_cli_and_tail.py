@@ -2,7 +2,9 @@
 
 awscli v1 (the one installed) has no `aws logs tail`; its `filter-log-events` with
 automatic paging is the same FilterLogEvents loop v2's `logs tail` runs, so that is what
-the CLI tests drive.
+the CLI tests drive. v2's `logs tail --follow` polls FilterLogEvents (interleaved, from the
+newest timestamp seen, skipping event ids already printed) exactly as `lenticular logs -f`
+does, which the last test runs as a command against a Lambda function's group.
 """
 
 from __future__ import annotations
@@ -132,3 +134,44 @@ def test_tail_follow_prints_new_events_once(lenticular_server, logs, group):
     assert not follower.is_alive()
     messages = [line.split(" ", 2)[2] for line in out.getvalue().splitlines()]
     assert messages == [f"tick {i}{x}" for i in range(3) for x in "ab"]
+
+
+def test_lenticular_logs_follow_tails_a_lambda_function(lenticular_server):
+    """`lenticular logs -f NAME` (what `aws logs tail /aws/lambda/NAME --follow` does in
+    CLI v2) prints a function's START/output/END/REPORT lines as invokes happen."""
+    from tests.services.awslambda.conftest import ROLE, make_zip, unique
+
+    lam = lenticular_server.client("lambda")
+    name = unique("tailed")
+    source = "def handler(event, context):\n    print('tick', event['n'])\n"
+    lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+        Code={"ZipFile": make_zip({"app.py": source})},
+    )  # fmt: skip
+    lam.invoke(FunctionName=name, Payload=b'{"n": 1}')
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "lenticular", "logs", "-f", name,
+         "--endpoint-url", lenticular_server.endpoint],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(follower.stdout.readline, "")))
+    reader.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not any("tick 1" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lam.invoke(FunctionName=name, Payload=b'{"n": 2}')
+        while (
+            sum(line.split(" ", 2)[2].startswith("REPORT ") for line in lines) < 2
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=10)
+        reader.join(timeout=10)
+    messages = [line.split(" ", 2)[2].rstrip("\n") for line in lines]
+    assert [m.split(" ")[0] for m in messages] == ["START", "tick", "END", "REPORT"] * 2
+    assert messages[1] == "tick 1" and messages[5] == "tick 2"
+    assert all("[$LATEST]" in line.split(" ", 2)[1] for line in lines)

@@ -9,7 +9,8 @@ Modules: pool (warm pool, limits, faults), environment (one OS process each), fo
 (a zygote that forks Python environments with boto3 already imported), bootstrap (the
 built-in Python runtime inside an environment), channel (its private frame channel),
 runtime_api (the official Runtime API for `provided` runtimes and AWS's runtime interface
-clients), logs (capture and START/END/REPORT lines), models.
+clients), logs (capture and START/END/REPORT lines), memory (the memory of an
+environment's whole process tree, for the MemorySize limit and Max Memory Used), models.
 
 Python versions: every `python3.x` runtime runs on the interpreter lenticular itself runs
 on (sys.executable); a warning is logged once per runtime that names another version.

@@ -6,6 +6,11 @@ channel; `CustomEnvironment` starts a `provided` runtime's `bootstrap` executabl
 talks to its Runtime API server. Both report init (ok / error payload) and each
 invocation's outcome, or raise `EnvironmentDied` with the process's exit status.
 Variables: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+
+Limitations versus AWS: /tmp is a private folder on the host's disk, not a file system of
+EphemeralStorage.Size; the size is enforced per file (RLIMIT_FSIZE: a write past it fails
+with EFBIG "File too large", where AWS fails with ENOSPC "No space left on device"), the
+total of all files is not. Memory: see memory.py.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import shutil
-import signal
 import socket
 import sys
 import tempfile
@@ -24,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lenticular.services.awslambda.runtime import memory
 from lenticular.services.awslambda.runtime.channel import FrameProtocol
 from lenticular.services.awslambda.runtime.forkserver import ForkServer
 from lenticular.services.awslambda.runtime.logs import LogCollector, LogShipper
@@ -113,6 +119,7 @@ class Environment:
         self.retired = False  # stop after the current invocation
         self.dead = False
         self.oom_killed = False
+        self.tree_peak_kb = 0  # the most the process tree was seen holding
         self.api: RuntimeApi | None = None
         self.logs: LogCollector | None = None
 
@@ -135,17 +142,17 @@ class Environment:
         """(ok, payload, max RSS in KB); raises EnvironmentDied."""
         raise NotImplementedError  # pragma: no cover
 
-    def rss_kb(self) -> int:
-        """Current resident memory (for the memory watchdog)."""
+    def tree_kb(self, *, fresh: bool = False) -> int:
+        """The memory of the environment's whole process tree (for the watchdog), also
+        kept as the tree's peak for Max Memory Used."""
         if self.pid is None:
             return 0
-        try:
-            with open(f"/proc/{self.pid}/statm", "rb") as f:
-                return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-        except (OSError, ValueError, IndexError):
-            return 0
+        used = memory.tree_kb(self.pid, fresh=fresh)
+        self.tree_peak_kb = max(self.tree_peak_kb, used)
+        return used
 
     def peak_rss_kb(self) -> int:
+        """The environment process's own peak resident set."""
         if self.pid is None:
             return 0
         try:
@@ -160,8 +167,7 @@ class Environment:
     def kill(self) -> None:
         """Stop the process (and anything it started) and free the environment's /tmp."""
         if self.pid is not None and not self.dead:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signal.SIGKILL)
+            memory.kill_session(self.pid)
         self.dead = True
         self._close_channels()
         if self.logs is not None:
@@ -210,6 +216,7 @@ class PythonEnvironment(Environment):
                 "sys_path": sys_path,
                 "handler": self.spec.handler,
                 "as_extra": as_extra,
+                "fsize": self.spec.ephemeral_storage_mb << 20,
             }
             self.pid, self._exited = await self._forks.spawn(request, theirs.fileno(), write_fd)
             _, self._protocol = await loop.create_unix_connection(
@@ -303,6 +310,9 @@ class CustomEnvironment(Environment):
                 start_new_session=True,
             )
             self.pid = self._process.pid
+            limit = self.spec.ephemeral_storage_mb << 20
+            with contextlib.suppress(OSError, ValueError):
+                resource.prlimit(self.pid, resource.RLIMIT_FSIZE, (limit, limit))
         finally:
             os.close(write_fd)
         exited = asyncio.ensure_future(self._process.wait())
@@ -330,7 +340,8 @@ class CustomEnvironment(Environment):
                 exited.cancel()
         if result.done():
             ok, body = result.result()
-            return ok, body, self.peak_rss_kb()
+            # The bootstrap is often a shell whose child does the work: count the tree.
+            return ok, body, max(self.peak_rss_kb(), self.tree_kb())
         raise EnvironmentDied(self._process.returncode)
 
     async def exit_status(self) -> int | None:

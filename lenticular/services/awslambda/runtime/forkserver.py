@@ -88,6 +88,10 @@ def _run_child(request: dict[str, Any], channel_fd: int, log_fd: int) -> int:
         with contextlib.suppress(ValueError, OSError):
             limit = _vm_size() + request["as_extra"]
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if request.get("fsize"):
+        # EphemeralStorage, as a limit on any one file (see environment.py).
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_FSIZE, (request["fsize"], request["fsize"]))
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     channel = BlockingChannel(socket.socket(fileno=channel_fd))
@@ -259,7 +263,7 @@ class ForkServer:
         self, request: dict[str, Any], channel_fd: int, log_fd: int
     ) -> tuple[int, asyncio.Future[int]]:
         """Fork an environment; returns its pid and a future of its exit code (negative:
-        the signal that ended it). `request`: env, cwd, sys_path, handler, as_extra."""
+        the signal that ended it). `request`: env, cwd, sys_path, handler, as_extra, fsize."""
         control = await self._ensure_started()
         self._next_id += 1
         request = {**request, "id": self._next_id}

@@ -4,7 +4,8 @@ Environments are kept per (function ARN, version) and reused warm, one invocatio
 time each, so N concurrent invocations of a function run in N environments (PITFALLS 21).
 Concurrency limits throttle as AWS does
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html); a timeout, a crash,
-an exit or running out of memory ends the environment and returns Lambda's error payload;
+an exit or running out of memory (the environment's whole process tree past MemorySize,
+see memory.py) ends the environment and returns Lambda's error payload;
 idle environments are reaped; new code or configuration retires old environments.
 """
 
@@ -21,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from lenticular.services.awslambda import errors
+from lenticular.services.awslambda.runtime import memory
 from lenticular.services.awslambda.runtime.environment import (
     CustomEnvironment,
     Environment,
@@ -298,7 +300,8 @@ class RuntimeManager:
         logs.drain()  # the handler flushed before answering: its lines are in the pipe
         init_ms = env.init_ms if cold else None
         billed = max(1, math.ceil(duration_ms))
-        used_mb = max(1, math.ceil((outcome.rss_kb or env.peak_rss_kb()) / 1024))
+        used_kb = max(outcome.rss_kb or env.peak_rss_kb(), env.tree_peak_kb)
+        used_mb = max(1, math.ceil(min(used_kb, spec.memory_mb * 1024) / 1024))
         report = report_line(request_id, duration_ms, billed, spec.memory_mb, used_mb, init_ms)
         if outcome.status_note:
             report += outcome.status_note
@@ -365,8 +368,8 @@ class RuntimeManager:
                     self._discard(pool, env)
 
     async def _watch_memory(self) -> None:
-        """Kill an environment whose resident memory passes its MemorySize (AWS's cgroup
-        limit does the same)."""
+        """Kill an environment whose process tree holds more than its MemorySize (AWS's
+        cgroup limit does the same; see runtime/memory.py for how the tree is measured)."""
         assert self._busy_changed is not None
         while not self._closed:
             if not self._busy:
@@ -375,14 +378,12 @@ class RuntimeManager:
                 continue
             await asyncio.sleep(MEMORY_CHECK_S)
             for env in list(self._busy):
-                if (
-                    env.pid is not None
-                    and not env.dead
-                    and env.rss_kb() > env.spec.memory_mb * 1024
-                ):
+                if env.pid is None or env.dead:
+                    continue
+                limit_kb = env.spec.memory_mb * 1024
+                if env.tree_kb() > limit_kb and env.tree_kb(fresh=True) > limit_kb:
                     env.oom_killed = True
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(env.pid, 9)
+                    memory.kill_session(env.pid)
 
     def _warn_version(self, spec: FunctionSpec) -> None:
         if spec.is_python and spec.runtime != HOST_PYTHON and spec.runtime not in self._warned:
