@@ -227,8 +227,8 @@ def handler(event, context):
 """
 
 
-def _destination_records(logs, name: str) -> list[dict]:
-    messages = wait_for_log(logs, f"/aws/lambda/{name}", "DESTINATION ")
+def _destination_records(logs, name: str, timeout: float = 15.0) -> list[dict]:
+    messages = wait_for_log(logs, f"/aws/lambda/{name}", "DESTINATION ", timeout=timeout)
     return [json.loads(m.split("DESTINATION ", 1)[1]) for m in messages if "DESTINATION " in m]
 
 
@@ -314,3 +314,36 @@ def test_functions_survive_a_restart(fresh_lenticular):
         Resource=lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     )["Tags"] == {"keep": "yes"}
     assert json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"][0]["Sid"] == "s3"
+
+
+def test_async_event_older_than_maximum_age_goes_to_the_failure_destination():
+    """MaximumEventAgeInSeconds (60 s at least, as AWS allows): a retry that would fall
+    after the event's maximum age is not made; the event goes to the on-failure
+    destination as EventAgeExceeded once it is that old. Takes about a minute."""
+    with LenticularServer(env={"LENTICULAR_LAMBDA_RETRY_DELAYS": "40,40"}) as server:
+        lam, logs = server.client("lambda"), server.client("logs")
+        failing, sink = unique("aging"), unique("sink")
+        failing_arn = _create(
+            lam, failing, "def handler(e, c):\n    print('attempt')\n    raise RuntimeError('x')\n"
+        )
+        sink_arn = _create(lam, sink, SINK)
+        lam.put_function_event_invoke_config(
+            FunctionName=failing,
+            MaximumEventAgeInSeconds=60,
+            MaximumRetryAttempts=2,
+            DestinationConfig={"OnFailure": {"Destination": sink_arn}},
+        )
+        started = time.monotonic()
+        lam.invoke(FunctionName=failing, InvocationType="Event", Payload=b'{"n": 1}')
+        [record] = _destination_records(logs, sink, timeout=90.0)
+        elapsed = time.monotonic() - started
+        assert record["requestContext"]["condition"] == "EventAgeExceeded"
+        assert record["requestContext"]["functionArn"] == f"{failing_arn}:$LATEST"
+        # Attempts at 0 s and 40 s; the one due at 80 s is past the 60 s maximum age.
+        assert record["requestContext"]["approximateInvokeCount"] == 2
+        assert record["requestPayload"] == {"n": 1}
+        assert 55.0 <= elapsed < 80.0
+        attempts = logs.filter_log_events(
+            logGroupName=f"/aws/lambda/{failing}", filterPattern="attempt"
+        )
+        assert len(attempts["events"]) == 2
