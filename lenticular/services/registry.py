@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # botocore service name -> "module:ProviderClass"
 PROVIDERS: dict[str, str] = {
     "apigateway": "lenticular.services.apigateway.provider:ApiGatewayProvider",
+    "apigatewayv2": "lenticular.services.apigatewayv2.provider:ApiGatewayV2Provider",
     "cloudformation": "lenticular.services.cloudformation.provider:CloudFormationProvider",
     "cloudwatch": "lenticular.services.cloudwatch.provider:CloudWatchProvider",
     "dynamodb": "lenticular.services.dynamodb.provider:DynamoDBProvider",
