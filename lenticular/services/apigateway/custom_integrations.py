@@ -27,6 +27,7 @@ from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.protocol.model import service_model
 from lenticular.protocol.validate import validate, validation_error_code
 from lenticular.services.apigateway.apis import lambda_function_arn
+from lenticular.services.apigateway.content_handling import map_request, method_response
 from lenticular.services.apigateway.integrations import (
     Invocation,
     bounded,
@@ -38,12 +39,7 @@ from lenticular.services.apigateway.integrations import (
     timed_out,
     with_stage_variables,
 )
-from lenticular.services.apigateway.mapping import (
-    BackendResponse,
-    MappingFailed,
-    map_request,
-    method_response,
-)
+from lenticular.services.apigateway.mapping import BackendResponse, MappingFailed
 from lenticular.services.awslambda.configuration import parse_function
 from lenticular.services.registry import method_name
 

@@ -13,6 +13,7 @@ from lenticular.services.apigateway import errors
 from lenticular.services.apigateway.apis import RestApiEngine
 from lenticular.services.apigateway.errors import BadRequestException, ConflictException
 from lenticular.services.apigateway.models import Deployment, RestApi, Stage, new_id
+from lenticular.services.apigateway.models_validators import deployed_documents
 from lenticular.services.apigateway.patch import check_variables, patch_stage
 from lenticular.services.apigateway.store import ApiGatewayStore
 
@@ -57,6 +58,7 @@ class DeploymentEngine:
             doc["description"] = params["description"]
         authorizers = {a["id"]: a for a in self.store.list_docs("authorizer", parent=api.id)}
         snapshot = {"api": api.api, "resources": api.resources, "authorizers": authorizers}
+        snapshot.update(deployed_documents(self.store, api.id))  # models, validators, ...
         stage = None
         if stage_name:
             stage = self.store.get_stage(api.id, stage_name)

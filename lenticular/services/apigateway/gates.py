@@ -1,6 +1,8 @@
-"""The checks a matched request passes before its integration runs, in AWS's order: API
+"""The checks a matched request passes before its integration runs, in AWS's order:
+AWS_IAM signature (`iam_auth`) or Cognito user pool token (`user_pool_auth`), API
 key (from the x-api-key header), Lambda authorizer, API key again when the API takes
-keys from the authorizer (`apiKeySource` AUTHORIZER), then throttling (account, stage,
+keys from the authorizer (`apiKeySource` AUTHORIZER), request validation (the caller's
+`validate`, `request_validation`), then throttling (account, stage,
 method, and the key's usage plan rate and quota). Each answers None to let the request
 on, or the response the client gets.
 """
@@ -9,11 +11,12 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lenticular.protocol.http import HttpResponse
-from lenticular.services.apigateway import lambda_authorizer, throttling
+from lenticular.services.apigateway import iam_auth, lambda_authorizer, throttling, user_pool_auth
 from lenticular.services.apigateway.integrations import Invocation, error_response
 from lenticular.services.apigateway.lambda_authorizer import AuthorizerCache, AuthorizerOutput
 from lenticular.services.apigateway.usage_plans import UsagePlanEngine
@@ -22,7 +25,7 @@ Doc = dict[str, Any]
 
 
 def forbidden() -> HttpResponse:
-    return error_response(403, "Forbidden", "ForbiddenException")
+    return error_response(403, "Forbidden", "ForbiddenException", "INVALID_API_KEY")
 
 
 def too_many_requests() -> HttpResponse:
@@ -42,8 +45,9 @@ class Admission:
 
 
 class Gates:
-    def __init__(self, plans: UsagePlanEngine) -> None:
+    def __init__(self, plans: UsagePlanEngine, registry: Any = None) -> None:
         self.plans = plans
+        self.registry = registry  # accounts for AWS_IAM, "cognito-idp" for user pools
         self.authorizer_cache = AuthorizerCache()
         self.throttles = throttling.Throttles()
 
@@ -53,11 +57,14 @@ class Gates:
 
     async def admit(
         self, call: Invocation, authorizers: dict[str, Doc], key_source: str, lambda_engine: Any,
-        stage: Doc,
+        stage: Doc, validate: Callable[[Invocation], HttpResponse | None] | None = None,
     ) -> HttpResponse | Admission:  # fmt: skip
         admission = Admission()
         method = call.method
         needs_key = bool(method.get("apiKeyRequired"))
+        refused = self._iam_or_user_pool(call, authorizers)
+        if refused is not None:
+            return refused
         if needs_key and key_source != "AUTHORIZER":
             refused = self._api_key(call, call.request.headers.get("x-api-key"), admission)
             if refused is not None:
@@ -82,8 +89,27 @@ class Gates:
                     return refused
         elif needs_key and key_source == "AUTHORIZER":
             return forbidden()
+        refused = validate(call) if validate is not None else None  # request validation
+        if refused is not None:
+            return refused
         refused = self._throttle(call, stage, admission)
         return refused if refused is not None else admission
+
+    def _iam_or_user_pool(self, call: Invocation, authorizers: dict[str, Doc]
+                          ) -> HttpResponse | None:  # fmt: skip
+        """AWS_IAM (`iam_auth`) and COGNITO_USER_POOLS (`user_pool_auth`) authorization."""
+        kind = call.method.get("authorizationType")
+        if kind == "AWS_IAM":
+            identity = iam_auth.authenticate(call.request, self.registry.accounts, call.region)
+            if isinstance(identity, HttpResponse):
+                return identity
+            call.request_context["identity"].update(iam_auth.identity_fields(identity))
+        elif kind == "COGNITO_USER_POOLS":
+            authorizer = authorizers.get(call.method.get("authorizerId", ""))
+            if authorizer is None or authorizer.get("type") != "COGNITO_USER_POOLS":
+                return lambda_authorizer.configuration_error()
+            return user_pool_auth.authorize(call, authorizer, self.registry)
+        return None
 
     def _api_key(self, call: Invocation, value: str | None, admission: Admission
                  ) -> HttpResponse | None:  # fmt: skip

@@ -20,6 +20,7 @@ import orjson
 
 from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.services.apigateway import response_types
 from lenticular.services.apigateway.apis import lambda_function_arn
 from lenticular.services.apigateway.proxy_event import (
     HOP_BY_HOP,
@@ -28,6 +29,7 @@ from lenticular.services.apigateway.proxy_event import (
     event_body,
     parse_reply,
 )
+from lenticular.services.apigateway.response_types import GatewayError
 from lenticular.services.awslambda.configuration import parse_function
 
 log = logging.getLogger(__name__)
@@ -56,16 +58,22 @@ class Invocation:
     event_headers: dict[str, str]  # the request's headers plus API Gateway's own
 
 
-def error_response(status: int, message: str, error_type: str) -> HttpResponse:
-    return HttpResponse(
+def error_response(
+    status: int, message: str, error_type: str, response_type: str | None = None
+) -> HttpResponse:
+    """An error API Gateway makes itself, tagged with its gateway response type."""
+    return GatewayError(
         status=status,
         headers=[("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
         body=orjson.dumps({"message": message}),
+        response_type=response_type or response_types.infer(status, error_type),
     )
 
 
-def internal_error() -> HttpResponse:
-    return error_response(500, "Internal server error", "InternalServerErrorException")
+def internal_error(response_type: str | None = None) -> HttpResponse:
+    return error_response(
+        500, "Internal server error", "InternalServerErrorException", response_type
+    )
 
 
 def bad_gateway() -> HttpResponse:
@@ -208,7 +216,7 @@ async def call_backend(
         return timed_out()
     except (OSError, http.client.HTTPException) as problem:
         log.info("%s integration %s failed: %s", label, url, problem)
-        return internal_error()
+        return internal_error("INTEGRATION_FAILURE")
     if not finished:
         return timed_out()
     status, response_headers, response_body = outcome

@@ -2,10 +2,12 @@
 the stage's deployment and handed to the method's integration.
 
 Order of work, as on AWS (the parts built so far): API and stage -> route match (greedy
-paths, ANY) -> the gates (API key, Lambda authorizer, throttling; `gates`) -> the stage's
+paths, ANY) -> the gates (API key, authorizers, request validation (`request_validation`),
+throttling; `gates`) -> the stage's
 response cache (`cache`) -> integration request mapping (non-proxy) -> integration (MOCK, AWS_PROXY to
 Lambda, HTTP_PROXY, AWS to DynamoDB or Lambda, HTTP) -> integration response mapping ->
-response with API Gateway's headers. Deployments are immutable, so each stage's route table is built once
+response with API Gateway's headers; an error API Gateway made itself goes through the
+deployed gateway responses (`gateway_responses`). Deployments are immutable, so each stage's route table is built once
 and kept until a stage or deployment of that API changes.
 """
 
@@ -15,13 +17,22 @@ import base64
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.services.apigateway import access_log, cache, custom_integrations, integrations
+from lenticular.services.apigateway import (
+    access_log,
+    cache,
+    custom_integrations,
+    execution_log,
+    gateway_responses,
+    integrations,
+    metrics,
+)
 from lenticular.services.apigateway.gates import Gates
 from lenticular.services.apigateway.integrations import Invocation, error_response
+from lenticular.services.apigateway.request_validation import RequestChecks
 from lenticular.services.apigateway.routing import RouteTable
 from lenticular.services.apigateway.store import ApiGatewayStore
 
@@ -45,6 +56,9 @@ class ServedStage:
     table: RouteTable
     authorizers: dict[str, Doc]  # the deployed authorizers by id
     api_key_source: str  # HEADER or AUTHORIZER
+    api_name: str = ""  # the ApiName dimension of its metrics
+    checks: RequestChecks | None = None  # request validators and models, as deployed
+    gateway_responses: dict[str, Doc] = field(default_factory=dict)  # deployed, by type
 
 
 def request_time(epoch_ms: int) -> str:
@@ -78,6 +92,8 @@ class Gateway:
         self.gates = gates
         self._served: dict[str, dict[str, ServedStage | None]] = {}  # api -> stage -> served
         self.access_logs = access_log.AccessLogWriter(lambda: registry.get("logs").engine)
+        self.execution_logs = execution_log.ExecutionLogWriter(lambda: registry.get("logs").engine)
+        self.metrics = metrics.ApiMetrics(lambda: registry.get("cloudwatch").engine)
         self._caches: dict[tuple[str, str], cache.StageCache] = {}  # (api, stage) -> cache
 
     def forget(self, api_id: str) -> None:
@@ -127,6 +143,13 @@ class Gateway:
                     RouteTable(snapshot["resources"]),
                     snapshot.get("authorizers") or {},
                     snapshot["api"].get("apiKeySource") or "HEADER",
+                    metrics.api_name_dimension(api.api.get("name"), api_id),
+                    checks=RequestChecks(
+                        api_id,
+                        snapshot.get("models") or {},
+                        snapshot.get("requestValidators") or {},
+                    ),
+                    gateway_responses=snapshot.get("gatewayResponses") or {},
                 )
         if served is not None:  # a miss is not kept: probing stage names must not grow this
             self._served.setdefault(api_id, {})[stage_name] = served
@@ -145,13 +168,51 @@ class Gateway:
         response = await self._answer(
             request, api_id, path, now, request_id, apigw_id, trace_id, seen
         )
+        if "responses" in seen:  # errors API Gateway made go through its gateway responses
+            response = gateway_responses.render(
+                response, seen["responses"], request, seen.get("path_parameters") or {},
+                seen["context"], seen["stage"].get("variables") or {},
+            )  # fmt: skip
         response.headers.extend(
             (("x-amzn-RequestId", request_id), ("x-amz-apigw-id", apigw_id),
              ("X-Amzn-Trace-Id", trace_id))
         )  # fmt: skip
         if "stage" in seen:
             self._log_access(seen, api_id, response, now)
+            self._report(seen, api_id, request, response, now)
         return response
+
+    def _report(
+        self, seen: Doc, api_id: str, request: HttpRequest, response: HttpResponse, now: float
+    ) -> None:
+        """The request's AWS/ApiGateway metrics and, when the method's loggingLevel asks for
+        them, its execution log lines (both written after the response is sent)."""
+        stage, context = seen["stage"], seen["context"]
+        served = self.served_stage(api_id, stage["stageName"])
+        if not isinstance(served, ServedStage):
+            return
+        integration = seen.get("integration") or {}
+        resource_path = context.get("resourcePath")
+        setting = (
+            metrics.method_setting(stage, resource_path, request.method)
+            if stage.get("methodSettings") else {}
+        )  # fmt: skip
+        self.metrics.record(
+            served.account_id, served.region, served.api_name, stage["stageName"],
+            resource_path, request.method, bool(setting.get("metricsEnabled")), response.status,
+            int((time.time() - now) * 1000), integration.get("latency"), seen.get("cache_hit"),
+            now,
+        )  # fmt: skip
+        level = setting.get("loggingLevel")
+        if level in execution_log.LEVELS and "resourcePath" in context:
+            lines = execution_log.execution_lines(
+                level, bool(setting.get("dataTraceEnabled")), context, request,
+                seen.get("call"), integration, response,
+            )  # fmt: skip
+            self.execution_logs.add(
+                served.account_id, served.region, api_id, stage["stageName"],
+                context["requestId"], lines, int(time.time() * 1000),
+            )  # fmt: skip
 
     def _log_access(self, seen: Doc, api_id: str, response: HttpResponse, now: float) -> None:
         """Queue the stage's access log line for this request (written after it is sent)."""
@@ -168,7 +229,8 @@ class Gateway:
             integrationLatency=integration.get("latency"),
             integrationStatus=integration.get("status"),
             integration=integration,
-            error=access_log.error_fields(response.status, response.headers, response.body),
+            error=context.get("error")
+            or access_log.error_fields(response.status, response.headers, response.body),
         )
         self.access_logs.add(stage, api_id, context, context["requestTimeEpoch"])
 
@@ -219,10 +281,11 @@ class Gateway:
             "domainName": domain,
             "apiId": api_id,
         }
-        seen.update(stage=served.stage, context=context)
+        seen.update(stage=served.stage, context=context, responses=served.gateway_responses)
         match = served.table.match(request.method, resource_path)
         if match is None:
             return missing_authentication_token()
+        seen["path_parameters"] = match.path_parameters
         integration = match.method.get("methodIntegration") or {}
         context["resourceId"] = match.resource["id"]
         context["resourcePath"] = match.resource["path"]
@@ -253,8 +316,9 @@ class Gateway:
             event_headers=event_headers,
         )
         admitted = await self.gates.admit(
-            call, served.authorizers, served.api_key_source, self._lambda_engine(), served.stage
-        )
+            call, served.authorizers, served.api_key_source, self._lambda_engine(), served.stage,
+            served.checks.check if served.checks is not None else None,
+        )  # fmt: skip
         if isinstance(admitted, HttpResponse):
             return admitted
         policy = cache.method_policy(served.stage, match.resource["path"], request.method)
@@ -274,6 +338,7 @@ class Gateway:
             warn = policy.unauthorized_strategy == "SUCCEED_WITH_RESPONSE_HEADER"
         stage_cache = self.stage_cache(api_id, stage_name, served.stage)
         response = None if invalidate else stage_cache.get(key)
+        seen["cache_hit"] = response is not None  # CacheHitCount / CacheMissCount
         if response is None:
             response = await self._integrate_seen(call, integration, seen)
             stage_cache.put(key, response, policy.ttl_s)
@@ -283,6 +348,7 @@ class Gateway:
 
     async def _integrate_seen(self, call: Invocation, integration: Doc, seen: Doc) -> HttpResponse:
         started = time.monotonic()
+        seen["call"] = call  # for the execution log
         response = await self._integrate(call, integration.get("type"))
         seen["integration"] = _integration_fields(
             integration.get("type"), response, int((time.monotonic() - started) * 1000)

@@ -20,10 +20,12 @@ import orjson
 
 from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpResponse
+from lenticular.services.apigateway import response_types
 from lenticular.services.apigateway.apis import lambda_function_arn
 from lenticular.services.apigateway.authorizers import DEFAULT_TTL, identity_sources
 from lenticular.services.apigateway.integrations import Invocation, bounded, with_stage_variables
 from lenticular.services.apigateway.proxy_event import build_event
+from lenticular.services.apigateway.response_types import GatewayError
 from lenticular.services.awslambda.configuration import parse_function
 
 Doc = dict[str, Any]
@@ -54,10 +56,11 @@ def configuration_error() -> HttpResponse:
 
 
 def _answer(status: int, body: Doc, error_type: str) -> HttpResponse:
-    return HttpResponse(
+    return GatewayError(
         status=status,
         headers=[("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
         body=orjson.dumps(body),
+        response_type=response_types.infer(status, error_type),
     )
 
 

@@ -231,7 +231,7 @@ def method_response(call: Invocation, backend: BackendResponse, selection_key: s
     if selected is None:
         # "No match for output mapping and no default output mapping configured."
         log.info("No integration response of %s matches %r", call.resource["path"], selection_key)
-        return internal_error()
+        return internal_error("API_CONFIGURATION_ERROR")
     status = int(selected["statusCode"])
     headers: list[tuple[str, str]] = []
     for target, source in (selected.get("responseParameters") or {}).items():

@@ -7,8 +7,8 @@ it goes through the provider's own operations, so imported APIs obey the same ru
 APIs built call by call.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions.html
 
-Limitations: models, request validators, gateway responses, documentation parts and
-`basePath` handling are ignored; warnings are never reported (failOnWarnings has no
+Models, request validators and gateway responses come in through `openapi_models`.
+Limitations: documentation parts and `basePath` handling are ignored; warnings are never reported (failOnWarnings has no
 effect); merge mode replaces a method that exists in both with the document's.
 """
 
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from lenticular.errors import ServiceError
+from lenticular.services.apigateway import openapi_models
 from lenticular.services.apigateway.errors import BadRequestException
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class OpenApiImport:
         self.schemes.update((doc.get("components") or {}).get("securitySchemes") or {})
         self.authorizer_ids: dict[str, str] = {}
         self.resource_ids: dict[str, str] = {}
+        self.validator_ids: dict[str, str] = {}  # request validators by name
 
     def _call(self, operation: str, params: Doc) -> Doc:
         return getattr(self.provider, operation)(self.ctx, {"restApiId": self.api_id, **params})
@@ -100,10 +102,14 @@ class OpenApiImport:
                 self._call("delete_resource", {"resourceId": resource["id"]})
         for authorizer in self._call("get_authorizers", {"limit": 500})["items"]:
             self._call("delete_authorizer", {"authorizerId": authorizer["id"]})
+        openapi_models.clear(self._call)  # models, request validators, gateway responses
 
     def run(self) -> None:
         for resource in self._call("get_resources", {"limit": 500})["items"]:
             self.resource_ids[resource["path"]] = resource["id"]
+        openapi_models.import_models(self._call, self.doc, self.api_id)
+        self.validator_ids = openapi_models.import_validators(self._call, self.doc)
+        openapi_models.import_gateway_responses(self._call, self.doc)
         for name, scheme in self.schemes.items():
             settings = scheme.get("x-amazon-apigateway-authorizer")
             if settings:
@@ -180,6 +186,7 @@ class OpenApiImport:
         }  # fmt: skip
         if request_parameters:
             params["requestParameters"] = request_parameters
+        params.update(openapi_models.method_settings(self.doc, operation, self.validator_ids))
         self._call("put_method", params)
         for status, response in (operation.get("responses") or {}).items():
             if not str(status).isdigit():
@@ -188,6 +195,9 @@ class OpenApiImport:
             out: Doc = {**where, "statusCode": str(status)}
             if headers:
                 out["responseParameters"] = {f"method.response.header.{h}": False for h in headers}
+            models = openapi_models.response_models(self.doc, operation, response or {})
+            if models:
+                out["responseModels"] = models
             self._call("put_method_response", out)
         integration = operation.get("x-amazon-apigateway-integration")
         if integration:

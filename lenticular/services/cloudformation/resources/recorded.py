@@ -1,7 +1,5 @@
-"""Resource types lenticular records without a service behind them yet: API Gateway
-Model, RequestValidator and GatewayResponse (the provider has no operations for them, so
-they are neither stored there nor enforced), and IAM Policy and ManagedPolicy (no IAM
-yet: a name, an id and an ARN that other resources can point at).
+"""Resource types lenticular records without a service behind them yet: IAM Policy and
+ManagedPolicy (no IAM yet: a name, an id and an ARN that other resources can point at).
 """
 
 from __future__ import annotations
@@ -26,33 +24,6 @@ class Recorded(ResourceType):
 
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
         return None
-
-
-class Model(Recorded):
-    type_name = "AWS::ApiGateway::Model"
-    replace_on = ("RestApiId", "Name", "ContentType")
-    name_property = "Name"
-
-    def create(self, env: Deployment, logical_id: str, props: dict[str, Any]) -> ResourceState:
-        return ResourceState(props.get("Name") or env.generated_name(logical_id, 64))
-
-
-class RequestValidator(Recorded):
-    type_name = "AWS::ApiGateway::RequestValidator"
-    attributes = ("RequestValidatorId",)
-    replace_on = ("RestApiId", "Name")
-
-    def create(self, env: Deployment, logical_id: str, props: dict[str, Any]) -> ResourceState:
-        validator_id = _random(6)
-        return ResourceState(validator_id, {"RequestValidatorId": validator_id})
-
-
-class GatewayResponse(Recorded):
-    type_name = "AWS::ApiGateway::GatewayResponse"
-    replace_on = ("RestApiId", "ResponseType")
-
-    def create(self, env: Deployment, logical_id: str, props: dict[str, Any]) -> ResourceState:
-        return ResourceState(_random(10))
 
 
 class Policy(Recorded):
