@@ -5,6 +5,8 @@ management API's errors."""
 from __future__ import annotations
 
 import datetime
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
@@ -160,3 +162,33 @@ def test_management_errors(apigw, operation, kwargs, code, message):
         getattr(apigw, operation)(**kwargs)
     assert error.value.response["Error"]["Code"] == code
     assert error.value.response["Error"]["Message"] == message
+
+
+def test_throttling_accuracy_under_fourfold_overload(lenticular_server, apigw, rest_api):
+    """A 10 req/s method limit (burst 10) under 40 req/s for 3 s admits the burst plus
+    10 +- 1 req/s and answers the rest 429, while the server keeps answering others."""
+    api = _keyed_api(apigw, rest_api, key_required=False)
+    apigw.update_stage(restApiId=api["id"], stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/~1things/GET/throttling/burstLimit", "value": "10"},
+        {"op": "replace", "path": "/~1things/GET/throttling/rateLimit", "value": "10"},
+    ])  # fmt: skip
+    seconds, senders, per_sender_rate = 3.0, 4, 10.0
+    start = time.monotonic() + 0.2
+
+    def send(offset: int) -> list[int]:
+        statuses = []
+        for n in range(int(seconds * per_sender_rate)):  # bounded: 30 requests each
+            due = start + (n + offset / senders) / per_sender_rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            statuses.append(call(lenticular_server, api["id"], "/dev/things").status)
+        return statuses
+
+    with ThreadPoolExecutor(senders) as pool:
+        results = [s for batch in pool.map(send, range(senders)) for s in batch]
+    elapsed = time.monotonic() - start
+    admitted = results.count(200)
+    assert results.count(200) + results.count(429) == len(results) == 120
+    expected = 10 + 10 * elapsed  # the full bucket, then the rate over the run
+    assert abs(admitted - expected) <= 1 * elapsed + 1, (admitted, expected, elapsed)
+    health = call(lenticular_server, api["id"], "/dev/nothing-here")
+    assert health.status == 403  # still answering promptly, and not throttled
