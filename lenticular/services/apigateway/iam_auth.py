@@ -67,6 +67,11 @@ def authenticate(
         return refused(error)
 
 
+def is_signed(request: HttpRequest) -> bool:
+    """Whether the request carries a signature at all (header or presigned query)."""
+    return "authorization" in request.headers or "X-Amz-Signature" in request.query_string
+
+
 def identity_fields(identity: Identity) -> dict[str, Any]:
     """requestContext.identity members for an IAM caller (`$context.identity.*`)."""
     return {

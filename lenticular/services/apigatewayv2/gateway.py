@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
-from lenticular.services.apigateway import access_log, throttling
+from lenticular.services.apigateway import access_log, iam_auth, throttling
 from lenticular.services.apigateway.invoke import request_time
 from lenticular.services.apigatewayv2 import cors, integrations, responses
 from lenticular.services.apigatewayv2.jwt_authorizer import JwtResult, JwtVerifier
@@ -73,6 +73,7 @@ class HttpGateway:
         self.throttles = throttling.Throttles()
         self.jwt = JwtVerifier()
         self.lambda_authorizers = LambdaAuthorizers(self._lambda)
+        self._accounts = registry.accounts  # who may sign requests to AWS_IAM routes
 
     def forget(self, api_id: str) -> None:
         """Drop what is held for an API (its definition, stages or settings changed)."""
@@ -204,8 +205,10 @@ class HttpGateway:
     async def _authorize(self, call: MatchedRequest, served: ServedStage) -> HttpResponse | None:
         route = call.route
         kind = route.get("AuthorizationType") or "NONE"
+        if kind == "AWS_IAM":
+            return self._authorize_iam(call)
         if kind not in ("JWT", "CUSTOM"):
-            return None  # NONE, or AWS_IAM (not enforced)
+            return None
         authorizer = served.authorizers.get(route.get("AuthorizerId") or "")
         if authorizer is None:
             return responses.internal_error()
@@ -227,6 +230,24 @@ class HttpGateway:
             return result
         call.context["authorizer"] = {"lambda": result}
         call.authorizer_v1 = {"lambda": result}
+        return None
+
+    def _authorize_iam(self, call: MatchedRequest) -> HttpResponse | None:
+        """AWS_IAM routes: a SigV4 signature for execute-api from a known principal (IAM
+        policies are not evaluated). The caller goes to requestContext.authorizer.iam (2.0)
+        and requestContext.identity (1.0)."""
+        if not iam_auth.is_signed(call.request):
+            return responses.forbidden()
+        identity = iam_auth.authenticate(call.request, self._accounts, call.region)
+        if isinstance(identity, HttpResponse):
+            return identity
+        fields = iam_auth.identity_fields(identity)
+        call.context["authorizer"] = {"iam": {
+            "accessKey": identity.access_key, "accountId": identity.account_id,
+            "callerId": identity.user_id, "cognitoIdentity": None, "principalOrgId": None,
+            "userArn": identity.arn, "userId": identity.user_id,
+        }}  # fmt: skip
+        call.identity_v1 = fields
         return None
 
     def _throttle(self, call: MatchedRequest, served: ServedStage) -> HttpResponse | None:

@@ -46,7 +46,7 @@ def context_v1(call: MatchedRequest) -> Doc:
                               "cognitoAuthenticationProvider", "cognitoAuthenticationType",
                               "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId",
                               "user", "userArn"))  # fmt: skip
-    identity.update(sourceIp=http["sourceIp"], userAgent=http["userAgent"])
+    identity.update(call.identity_v1, sourceIp=http["sourceIp"], userAgent=http["userAgent"])
     out: Doc = {
         "accountId": ctx["accountId"], "apiId": ctx["apiId"], "domainName": ctx["domainName"],
         "domainPrefix": ctx["domainPrefix"], "extendedRequestId": call.extended_id,

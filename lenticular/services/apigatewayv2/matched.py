@@ -28,6 +28,7 @@ class MatchedRequest:
     epoch_ms: int
     extended_id: str  # $context.extendedRequestId
     authorizer_v1: Doc = field(default_factory=dict)  # requestContext.authorizer for 1.0
+    identity_v1: Doc = field(default_factory=dict)  # IAM caller fields of 1.0's identity
 
     @property
     def route_key(self) -> str:

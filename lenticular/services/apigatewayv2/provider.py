@@ -34,8 +34,10 @@ Limitations versus AWS:
   Lambda REQUEST authorizers with payload 1.0 (IAM policy) or 2.0 (IAM policy, or simple
   `{isAuthorized, context}` responses), identity sources `$request.header.*`,
   `$request.querystring.*`, `$context.*`, `$stageVariables.*`, and a result cache keyed by
-  identity values for AuthorizerResultTtlInSeconds. AWS_IAM routes are served as if NONE
-  (no SigV4 check). API keys do not exist for HTTP APIs.
+  identity values for AuthorizerResultTtlInSeconds. AWS_IAM routes need a SigV4 signature
+  for execute-api from a known principal (403 `{"message":"Forbidden"}` unsigned; the
+  caller in requestContext.authorizer.iam / identity); IAM policies are not evaluated. API
+  keys do not exist for HTTP APIs.
 - CORS: with a CorsConfiguration, preflight OPTIONS (Origin + Access-Control-Request-Method)
   is answered 204 by the gateway before routing and authorization; the integration's own
   Access-Control-* headers are dropped and the API's Allow-Origin/-Credentials and

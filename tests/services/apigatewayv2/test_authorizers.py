@@ -15,6 +15,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from tests.services.apigateway.test_iam_auth import signed_call
 from tests.services.apigatewayv2.conftest import call, lambda_route
 
 ECHO = """
@@ -239,3 +240,30 @@ def test_lambda_authorizer_policy_v1_and_failure(lenticular_server, v2, http_api
     assert (denied.status, denied.json()) == (403, {"message": "Forbidden"})
     broken = call(lenticular_server, api_id, "/failing", headers={"X-Any": "1"})
     assert (broken.status, broken.json()) == (500, {"message": "Internal Server Error"})
+
+
+def test_aws_iam_routes_need_a_sigv4_signature(lenticular_server, v2, http_api, function):
+    api_id = http_api()["ApiId"]
+    echo = function(ECHO)
+    lambda_route(v2, api_id, echo, "GET /iam", AuthorizationType="AWS_IAM")
+    lambda_route(v2, api_id, function(ECHO_V1), "GET /iam-v1", version="1.0",
+                 AuthorizationType="AWS_IAM")  # fmt: skip
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    unsigned = call(lenticular_server, api_id, "/iam")
+    assert (unsigned.status, unsigned.json()) == (403, {"message": "Forbidden"})
+    status, _, body = signed_call(lenticular_server, api_id, "/iam")
+    assert status == 200, body
+    assert body["requestContext"]["authorizer"]["iam"] == {
+        "accessKey": "test", "accountId": "000000000000", "callerId": "000000000000",
+        "cognitoIdentity": None, "principalOrgId": None,
+        "userArn": "arn:aws:iam::000000000000:root", "userId": "000000000000",
+    }  # fmt: skip
+    status, _, body = signed_call(lenticular_server, api_id, "/iam-v1")
+    assert status == 200, body
+    identity = body["requestContext"]["identity"]
+    assert (identity["accessKey"], identity["accountId"]) == ("test", "000000000000")
+    status, _, body = signed_call(lenticular_server, api_id, "/iam",
+                                  credentials=("test", "wrong", None))  # fmt: skip
+    assert status == 403 and "signature we calculated does not match" in body["message"]
+    status, _, body = signed_call(lenticular_server, api_id, "/iam", service="lambda")
+    assert status == 403 and "execute-api" in body["message"]
