@@ -1,4 +1,4 @@
-"""The `lenticular` command: up, status, reset, logs, deploy."""
+"""The `lenticular` command: up, status, reset, logs, deploy, api-report."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not deploy ./template.yaml (or .yml) once the server is ready",
     )
+    up.add_argument(
+        "--watch",
+        action="store_true",
+        help="deploy ./template.yaml, then redeploy it when it changes and reload a"
+        " function's code when a file in its local code folder changes",
+    )
 
     status = sub.add_parser("status", help="is a server running, and what does it serve")
     _data_dir_flag(status, defaults)
@@ -56,9 +62,16 @@ def main(argv: list[str] | None = None) -> int:
 
     deploy_module.add_arguments(deploy)
 
+    api_report = sub.add_parser("api-report", help="a REST API stage's traffic (access logs)")
+    from lenticular import api_report as api_report_module
+
+    api_report_module.add_arguments(api_report)
+
     args = parser.parse_args(argv)
     if args.command == "deploy":
         return deploy_module.main(args)
+    if args.command == "api-report":
+        return api_report_module.main(args)
     if args.command == "up":
         from lenticular.deploy import find_template
         from lenticular.server import serve
@@ -71,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             default_region=defaults.default_region,
         )
         template = None if args.no_deploy else find_template(Path.cwd())
+        if args.watch:
+            return _serve_watching(config, template, started_at, args.quiet)
         return serve(config, started_at=started_at, quiet=args.quiet, deploy_template=template)
     if args.command == "status":
         return status_command(args.data_dir, args.port)
@@ -79,6 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "logs":
         return logs_command(args)
     return 2
+
+
+def _serve_watching(config: Config, template: Path | None, started_at: float, quiet: bool) -> int:
+    from lenticular.server import serve
+    from lenticular.watch import watch_in_background
+
+    if template is None:
+        print("lenticular up --watch: no template.yaml (or .yml) here to watch", file=sys.stderr)
+        return 2
+    local = config.host in ("0.0.0.0", "::", "127.0.0.1", "localhost")
+    endpoint = f"http://127.0.0.1:{config.port}" if local else config.endpoint
+    stop = watch_in_background(template, endpoint, config.default_region, config.data_dir)
+    try:
+        return serve(config, started_at=started_at, quiet=quiet)
+    finally:
+        stop.set()
 
 
 def _data_dir_flag(parser: argparse.ArgumentParser, defaults: Config) -> None:

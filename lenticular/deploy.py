@@ -3,7 +3,8 @@ lenticular, creating or updating the stack, then print its events and outputs.
 
 Local code folders (SAM `CodeUri`/`ContentUri`, a Lambda `Code` string) are resolved
 against the template's folder and sent in the Lambda provider's local-folder form, so the
-functions run straight from them. A stack whose create was rolled back (or left in review
+functions run straight from them; a SAM function that names no code runs from the
+template's folder, as with SAM CLI. A stack whose create was rolled back (or left in review
 by a change set) is deleted and created again, as a dev loop wants.
 """
 
@@ -41,24 +42,24 @@ def main(args: argparse.Namespace) -> int:
 
     path: Path = args.template.resolve()
     try:
-        doc = sam.localize_code(template.parse(path.read_text()), path.parent)
+        doc = sam.localize_code(default_code_uri(template.parse(path.read_text())), path.parent)
     except OSError as exc:
-        return _fail(f"cannot read {path}: {exc.strerror}")
+        return fail(f"cannot read {path}: {exc.strerror}")
     except Exception as exc:  # a template error, worded by the template module
-        return _fail(str(getattr(exc, "message", exc)))
-    stack_name = args.stack_name or _stack_name(path)
+        return fail(str(getattr(exc, "message", exc)))
+    stack_name = args.stack_name or stack_name_for(path)
     try:
         overrides = dict(_pair(item) for item in args.parameter_overrides)
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     cfn = _client(args)
     started = time.time()
     try:
         outcome = _deploy(cfn, stack_name, json.dumps(doc), doc, overrides)
     except EndpointConnectionError:
-        return _fail(f"no lenticular server at {cfn.meta.endpoint_url} (start one: lenticular up)")
+        return fail(f"no lenticular server at {cfn.meta.endpoint_url} (start one: lenticular up)")
     except ClientError as exc:
-        return _fail(exc.response["Error"].get("Message") or str(exc))
+        return fail(exc.response["Error"].get("Message") or str(exc))
     if outcome == "unchanged":
         print(f"No changes to deploy. Stack {stack_name} is up to date.")
     else:
@@ -67,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
     status = stack["StackStatus"]
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE") and outcome != "unchanged":
         failure = _first_failure(cfn, stack_name, started)
-        return _fail(f"deploy of stack {stack_name} failed ({status}): {failure}")
+        return fail(f"deploy of stack {stack_name} failed ({status}): {failure}")
     print(f"Stack {stack_name}: {status} in {time.time() - started:.1f}s")
     for output in stack.get("Outputs") or []:
         print(f"  {output['OutputKey']} = {output['OutputValue']}")
@@ -75,6 +76,25 @@ def main(args: argparse.Namespace) -> int:
 
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml")
+
+
+def default_code_uri(doc: dict[str, Any]) -> dict[str, Any]:
+    """Give a zip-packaged SAM function that names no code the template's folder as its
+    CodeUri, as SAM CLI does (`sam init`'s Web Backend app relies on it)."""
+    globals_fn = (doc.get("Globals") or {}).get("Function") or {}
+    if not isinstance(globals_fn, dict) or "CodeUri" in globals_fn:
+        return doc
+    for resource in (doc.get("Resources") or {}).values():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.setdefault("Properties", {})
+        if not isinstance(props, dict) or any(
+            key in props or key in globals_fn for key in ("CodeUri", "InlineCode", "ImageUri")
+        ):
+            continue
+        if props.get("PackageType", globals_fn.get("PackageType")) != "Image":
+            props["CodeUri"] = "."
+    return doc
 
 
 def find_template(folder: Path) -> Path | None:
@@ -93,7 +113,7 @@ def deploy_in_background(template: Path, endpoint: str, region: str) -> threadin
         try:
             main(args)
         except Exception as exc:  # never take the server down with a deploy
-            _fail(f"{type(exc).__name__}: {exc}")
+            fail(f"{type(exc).__name__}: {exc}")
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -190,7 +210,8 @@ def _client(args: argparse.Namespace) -> Any:
     )
 
 
-def _stack_name(path: Path) -> str:
+def stack_name_for(path: Path) -> str:
+    """The stack a template deploys to by default: its folder's name."""
     name = "".join(c if c.isalnum() or c == "-" else "-" for c in path.parent.name).strip("-")
     return name if name[:1].isalpha() else f"stack-{name}" if name else "lenticular-stack"
 
@@ -202,6 +223,6 @@ def _pair(item: str) -> tuple[str, str]:
     return key, value
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
     print(f"lenticular deploy: {message}", file=sys.stderr)
     return 1

@@ -63,7 +63,8 @@ Try it (the rest-microservice example, see examples/rest-microservice/README.md)
   curl $U/items/<id>                                               # VTL straight to DynamoDB GetItem
   curl -X PUT $U/items/<id> {auth} -d '{{"name": "pen", "price": 2, "quantity": 4}}'
   curl -X DELETE $U/items/<id> {auth}
-  curl $U/catalog -H 'x-api-key: {out["ApiKeyValue"]}'   # API key + usage plan (1 req/s, burst 2)
+  curl $U/catalog -H 'x-api-key: {out["ApiKeyValue"]}'   # API key + usage plan (1 req/s, burst 2), cached 30 s
+  lenticular logs -f {out.get("AccessLogGroupName", "/apigateway/rest-microservice/access")}   # the stage's access log
 """,
         flush=True,
     )

@@ -4,17 +4,17 @@ resources, events, templates, template validation and exports.
 Limitations versus AWS:
 - Operations are synchronous: the stack is complete (or rolled back) when CreateStack,
   UpdateStack or DeleteStack returns; the events still show every *_IN_PROGRESS step.
-- Resource types: AWS::DynamoDB::Table, AWS::Lambda::Function, AWS::Logs::LogGroup and
-  AWS::IAM::Role (recorded only: no IAM yet). Any other type is refused at CreateStack /
-  ValidateTemplate ("Unrecognized resource types: [...]").
+- Resource types: those in `resources/` (DynamoDB, Lambda, Logs, API Gateway REST and
+  HTTP APIs (AWS::ApiGatewayV2::*), IAM recorded only). Any other type is refused at
+  CreateStack / ValidateTemplate ("Unrecognized resource types: [...]").
 - Templates come as TemplateBody (no S3, so no TemplateURL). Rules, SSM parameter types,
   stack policies, rollback triggers, notifications, timeouts, termination protection,
   nested stacks, drift, IMPORT change sets and StackSets are not supported; they answer
   NotImplemented or a ValidationError naming them.
 - Transforms: only AWS::Serverless-2016-10-31 (SAM, expanded offline by aws-sam-translator,
-  see sam.py). Local CodeUri folders must be absolute over the wire; relative ones work
-  through `lenticular deploy`, which resolves them against the template's folder and sends
-  them in the lenticular-local form. CAPABILITY_AUTO_EXPAND is not required.
+  see sam.py). Relative local CodeUri folders sent over the wire resolve against the
+  server's working directory; `lenticular deploy` resolves them against the template's
+  folder and sends them in the lenticular-local form. CAPABILITY_AUTO_EXPAND is not required.
 - Change sets (CREATE and UPDATE) are computed and executed synchronously. A FAILED change
   set is replaced by a new one of the same name (AWS refuses the name), because `aws
   cloudformation deploy` names change sets by the second. Replacement is "True"/"False",

@@ -5,7 +5,8 @@ region and partition are pinned to the stack's (it never builds a boto3 session)
 Local code: `CodeUri`/`ContentUri` folders become the Lambda provider's local-folder form
 (`S3Bucket: lenticular-local`, `S3Key: /absolute/folder`). Relative folders need the
 template's folder, which only `lenticular deploy` knows (it rewrites them before sending);
-over the wire only absolute folders work. A code folder with a `requirements.txt` runs from
+over the wire (e.g. `aws cloudformation deploy`) they are resolved against the server's
+working directory, so they work when `lenticular up` runs in the template's folder. A code folder with a `requirements.txt` runs from
 a build folder: the packages installed with `pip install --target`, cached by the hash of
 requirements.txt, plus a fresh copy of the folder's files.
 https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification.html
@@ -109,6 +110,7 @@ def expand(
             raise TemplateError(f"Transform {SAM_TRANSFORM} failed with: {causes}") from None
         finally:
             ArnGenerator.BOTO_SESSION_REGION_NAME = None
+            translator.metrics.publish()  # to its no-op publisher; else it warns when collected
     expanded.pop("Transform", None)
     if build_root is not None:
         build_code(expanded, build_root)
@@ -149,11 +151,14 @@ def _local_uri(uri: str, base_dir: Path | None, logical_id: str = "Globals") -> 
         return uri
     path = Path(uri)
     if not path.is_absolute():
-        if base_dir is None:
-            raise ValidationError(
-                f"[{logical_id}] local code folder {uri!r} is relative: deploy with"
-                " `lenticular deploy TEMPLATE`, which resolves it against the template's folder"
-            )
+        if base_dir is None:  # over the wire: the server's working directory
+            if not (Path.cwd() / path).exists():
+                raise ValidationError(
+                    f"[{logical_id}] local code folder {uri!r} is relative and not in the"
+                    f" server's working directory ({Path.cwd()}): deploy with `lenticular"
+                    " deploy TEMPLATE`, which resolves it against the template's folder"
+                )
+            base_dir = Path.cwd()
         path = base_dir / path
     path = path.resolve()
     if not path.exists():

@@ -2,8 +2,8 @@
 
 A Deployment snapshots the API; with StageName it also creates (or repoints) that stage.
 Ref is the deployment id (GetAtt DeploymentId); a new RestApiId replaces it. A Stage's
-Ref is its name; RestApiId and StageName are immutable. Method settings are applied
-through UpdateStage patch operations.
+Ref is its name; RestApiId and StageName are immutable. Method settings, the cache
+cluster and AccessLogSetting are applied through UpdateStage patch operations.
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-deployment.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html
 """
@@ -90,7 +90,8 @@ class Stage(ResourceType):
         name = props.get("StageName") or env.generated_name(logical_id, 128)
         params: dict[str, Any] = {"restApiId": props["RestApiId"], "stageName": name,
                                   "deploymentId": props["DeploymentId"]}  # fmt: skip
-        for key, member in (("Description", "description"), ("Variables", "variables")):
+        for key, member in (("Description", "description"), ("Variables", "variables"),
+                            ("CacheClusterSize", "cacheClusterSize")):  # fmt: skip
             if props.get(key):
                 params[member] = props[key]
         for key, member in (("TracingEnabled", "tracingEnabled"),
@@ -99,6 +100,7 @@ class Stage(ResourceType):
                 params[member] = str(props[key]).lower() == "true"
         env.call("apigateway", "CreateStage", params)
         _settings(env, props["RestApiId"], name, props)
+        _patch(env, props["RestApiId"], name, _access_log({}, props))
         return ResourceState(name)
 
     def update(
@@ -117,6 +119,13 @@ class Stage(ResourceType):
         ]
         operations += [{"op": "replace", "path": f"/variables/{k}", "value": str(v)}
                        for k, v in after.items() if before.get(k) != v]  # fmt: skip
+        for key, path in (("CacheClusterEnabled", "/cacheClusterEnabled"),
+                          ("CacheClusterSize", "/cacheClusterSize")):  # fmt: skip
+            if old.get(key) != new.get(key) and new.get(key) is not None:
+                value = new[key]
+                value = str(value).lower() if key == "CacheClusterEnabled" else str(value)
+                operations.append({"op": "replace", "path": path, "value": value})
+        operations += _access_log(old, new)
         _patch(env, new["RestApiId"], state.physical_id, operations)
         if old.get("MethodSettings") != new.get("MethodSettings"):
             _settings(env, new["RestApiId"], state.physical_id, new)
@@ -145,6 +154,18 @@ def _settings(env: Env, api_id: str, stage: str, props: dict[str, Any]) -> None:
                 value = str(value).lower() if isinstance(value, bool) else str(value)
                 operations.append({"op": "replace", "path": f"{prefix}/{suffix}", "value": value})
     _patch(env, api_id, stage, operations)
+
+
+def _access_log(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """AccessLogSetting (DestinationArn, Format) as UpdateStage patch operations."""
+    before, after = old.get("AccessLogSetting") or {}, new.get("AccessLogSetting") or {}
+    if before == after:
+        return []
+    if not after.get("DestinationArn"):
+        return [{"op": "remove", "path": "/accessLogSettings"}] if before else []
+    return [{"op": "replace", "path": f"/accessLogSettings/{member}", "value": str(after[key])}
+            for key, member in (("DestinationArn", "destinationArn"), ("Format", "format"))
+            if after.get(key)]  # fmt: skip
 
 
 def _patch(env: Env, api_id: str, stage: str, operations: list[dict[str, Any]]) -> None:

@@ -1,7 +1,12 @@
 """AWS::ApiGateway::ApiKey, UsagePlan and UsagePlanKey. Ref is the key, plan or plan-key
-id. Key name/description/enabled are patched in place; any other change, and any change
-to a usage plan or plan key, replaces it (dependent plan keys follow the new id).
+id. Key name/description/enabled are patched in place; any other key change replaces it.
+A usage plan is patched in place (UpdateUsagePlan: name, description, throttle, quota,
+API stages added and removed), as CloudFormation does; lenticular replaces it only when its
+Tags change or a kept stage's per-method throttle changes (API Gateway has no tagging
+operations in lenticular yet, and its UpdateUsagePlan has no per-method throttle paths).
+A plan key is replaced on any change (dependent plan keys follow a new plan id).
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html
+https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html#UpdateUsagePlan-Patch
 """
 
 from __future__ import annotations
@@ -57,7 +62,16 @@ class UsagePlan(ResourceType):
     attributes = ("Id",)
 
     def needs_replacement(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
-        return old != new  # no UpdateUsagePlan mapping yet: a changed plan is a new plan
+        if tag_map(old.get("Tags")) != tag_map(new.get("Tags")):
+            return True
+        # a stage's per-method throttle cannot be patched here: a kept stage whose throttle
+        # changes, or a new stage that has one, means a new plan
+        before, after = _stages(old), _stages(new)
+        return any(
+            throttle != before.get(stage, {})
+            for stage, throttle in after.items()
+            if stage in before or throttle
+        )
 
     def create(self, env: Deployment, logical_id: str, props: dict[str, Any]) -> ResourceState:
         params: dict[str, Any] = {"name": props.get("UsagePlanName") or logical_id}
@@ -82,6 +96,29 @@ class UsagePlan(ResourceType):
         out = env.call("apigateway", "CreateUsagePlan", params)
         return ResourceState(out["id"], {"Id": out["id"]})
 
+    def update(
+        self, env: Deployment, state: ResourceState, old: dict[str, Any], new: dict[str, Any]
+    ) -> ResourceState:
+        operations: list[dict[str, Any]] = []
+        for key, member in (("UsagePlanName", "name"), ("Description", "description")):
+            # a name the template drops stays as it is (the plan keeps its name)
+            if old.get(key) != new.get(key) and (new.get(key) or key == "Description"):
+                value = str(new.get(key) or "")
+                operations.append({"op": "replace", "path": f"/{member}", "value": value})
+        operations += _limits("throttle", old.get("Throttle"), new.get("Throttle"),
+                              (("BurstLimit", "burstLimit"), ("RateLimit", "rateLimit")))  # fmt: skip
+        operations += _limits("quota", old.get("Quota"), new.get("Quota"),
+                              (("Limit", "limit"), ("Offset", "offset"), ("Period", "period")))  # fmt: skip
+        before, after = _stages(old), _stages(new)
+        operations += [{"op": "remove", "path": "/apiStages", "value": f"{api}:{stage}"}
+                       for api, stage in before if (api, stage) not in after]  # fmt: skip
+        operations += [{"op": "add", "path": "/apiStages", "value": f"{api}:{stage}"}
+                       for api, stage in after if (api, stage) not in before]  # fmt: skip
+        if operations:
+            env.call("apigateway", "UpdateUsagePlan",
+                     {"usagePlanId": state.physical_id, "patchOperations": operations})  # fmt: skip
+        return state
+
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
         env.call("apigateway", "DeleteUsagePlan", {"usagePlanId": state.physical_id})
 
@@ -104,6 +141,32 @@ class UsagePlanKey(ResourceType):
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
         env.call("apigateway", "DeleteUsagePlanKey",
                  {"usagePlanId": props["UsagePlanId"], "keyId": props["KeyId"]})  # fmt: skip
+
+
+def _stages(props: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(api id, stage) -> that stage's per-method throttle map."""
+    return {(str(s["ApiId"]), str(s["Stage"])): s.get("Throttle") or {}
+            for s in props.get("ApiStages") or []}  # fmt: skip
+
+
+def _limits(
+    group: str, old: dict[str, Any] | None, new: dict[str, Any] | None,
+    members: tuple[tuple[str, str], ...],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Patch operations turning the `old` throttle or quota into the `new` one."""
+    old, new = old or {}, new or {}
+    if old == new:
+        return []
+    if not new:
+        return [{"op": "remove", "path": f"/{group}"}]
+    operations = [{"op": "remove", "path": f"/{group}"}] if group == "quota" else []
+    for key, member in members:
+        value = new.get(key, 0 if key == "Offset" else None)
+        if value is not None and (group == "quota" or str(value) != str(old.get(key))):
+            operations.append({"op": "replace", "path": f"/{group}/{member}", "value": str(value)})
+        elif value is None and old.get(key) is not None:
+            operations.append({"op": "remove", "path": f"/{group}/{member}"})
+    return operations
 
 
 def _throttle(throttle: dict[str, Any]) -> dict[str, Any]:
