@@ -98,7 +98,7 @@ def test_json_validation_error_shape(aws_client):
 
 def test_rest_json_not_implemented(aws_client):
     with pytest.raises(ClientError) as err:
-        aws_client("apigatewayv2").get_apis()
+        aws_client("appsync").list_graphql_apis()
     assert err.value.response["Error"]["Code"] == "NotImplemented"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from lenticular.aws import errors
 from lenticular.aws.errors import dialect_for
-from lenticular.aws.sigv4 import Credential, verify
+from lenticular.aws.sigv4 import Credential, check_request_time, verify
 from lenticular.protocol.http import HttpRequest
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -126,6 +126,8 @@ class AccountDirectory:
             )
         dialect = dialect_for(credential.service, protocol)
         if identity is None:
+            if dialect != "s3":  # outside S3, a stale signature is refused before the key
+                check_request_time(request, credential, now=now, protocol=protocol)
             raise errors.unknown_access_key(dialect)
         if identity.session_token is not None:
             if credential.security_token != identity.session_token:

@@ -347,6 +347,19 @@ def verify(
             raise errors.payload_hash_mismatch(payload, computed)
 
 
+def check_request_time(
+    request: HttpRequest, credential: Credential, *, now: datetime, protocol: str | None = None
+) -> None:
+    """Raise AWS's error if a SigV4 request is signed too far from `now` (the check AWS
+    makes before it looks the access key up, so a stale request with an unknown key is
+    refused as stale)."""
+    if credential.algorithm != SIGV4:
+        return
+    dialect = dialect_for(credential.service, protocol)
+    timestamp = _request_timestamp(request, credential, dialect)
+    _check_time(credential, timestamp, now.timestamp(), dialect)
+
+
 @lru_cache(maxsize=1024)
 def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
     """SigV4's derived key: HMAC chain over date, region, service and "aws4_request"."""

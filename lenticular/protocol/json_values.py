@@ -104,9 +104,11 @@ def _read_blob(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return base64.b64decode(value)
+        return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise serialization_error("Base64 encoded length is expected a multiple of 4") from None
+        if len(value) % 4:
+            raise serialization_error("Base64 encoded length is expected a multiple of 4") from None
+        raise serialization_error("Invalid Base64 character in a blob value") from None
 
 
 def _write_blob(value: Any) -> Any:
