@@ -2,7 +2,8 @@
 
 `Lenticular.handle_aws` is the one place that shows the ordered steps an AWS API call
 takes: signature scope -> service -> protocol -> operation -> account/region/signature
--> (RPC protocols) body decoding and size limit -> parse -> validate -> dispatch -> serialize -> log.
+-> (RPC protocols) body decoding and size limit -> parse -> validate -> dispatch -> serialize
+-> (DynamoDB) response compression -> log.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from lenticular.protocol.codec import Codec, codec_for
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.protocol.model import protocols, service_model
 from lenticular.protocol.validate import validate, validation_error_code
+from lenticular.services.dynamodb.wire import check_request_size, compress_response
 from lenticular.services.registry import ServiceRegistry, method_name
 from lenticular.state.datadir import DataDir
 
@@ -169,6 +171,8 @@ class Lenticular:
             if service is None:
                 raise MissingAuthenticationToken("Missing Authentication Token")
             ctx.service = service
+            if service == "dynamodb":  # DynamoDB's 16 KB request-line and header limits
+                check_request_size(request)
             wire = self.wire_for(service)
             ctx.service_model = wire.model
             ctx.codec = wire.codec or codec_for(wire.model, request)  # 3. protocol
@@ -186,6 +190,8 @@ class Lenticular:
         except Exception as exc:  # a bug in lenticular: answer like AWS, log the details
             log.exception("internal error in %s.%s", ctx.service, ctx.operation_name)
             response = self.error_response(ctx, InternalFailure(f"Internal error: {type(exc).__name__}"))
+        if ctx.service == "dynamodb":  # DynamoDB compresses large responses on request
+            response = compress_response(response, request.headers.get("accept-encoding"))
         if debug:  # 10. log
             log.debug(
                 "%s %s.%s -> %d (%.2f ms)",

@@ -178,6 +178,8 @@ class _JsonService:
         self.targets = {f"{prefix}.{name}": name for name in service.operation_names}
         self.content_type = f"application/x-amz-json-{meta.get('jsonVersion', '1.0')}"
         self.crc32 = service.service_name in ("dynamodb", "dynamodbstreams")
+        # DynamoDB answers an operation without output (TagResource) with an empty body.
+        self.empty_without_output = service.service_name == "dynamodb"
         self.query_compatible = "awsQueryCompatible" in meta
         self.reader = ConverterCompiler(json_read_leaf, inbound=True)
         self.float_reader = ConverterCompiler(json_read_leaf_with_floats, inbound=True)
@@ -269,7 +271,10 @@ class JsonCodec(Codec):
         compiled = self._compiled(operation.service_model)
         write = compiled.plan(operation).write
         data = write(result) if write is not None else result
-        body = orjson.dumps(data if data is not None else {}, default=_json_default)
+        if compiled.empty_without_output and operation.output_shape is None:
+            body = b""
+        else:
+            body = orjson.dumps(data if data is not None else {}, default=_json_default)
         return HttpResponse(200, self._headers(compiled, body, request_id), body)
 
     def serialize_error(

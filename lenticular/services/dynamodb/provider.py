@@ -36,7 +36,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from lenticular.services.dynamodb import batch, scans, tables, transactions, ttl
+from lenticular.services.dynamodb import batch, scans, table_updates, tables, transactions, ttl
 from lenticular.services.dynamodb.changes import Writer, backfill
 from lenticular.services.dynamodb.errors import (
     TableNotFoundException,
@@ -48,6 +48,7 @@ from lenticular.services.dynamodb.store import MIGRATIONS, DynamoDBStore
 from lenticular.services.dynamodb.stream_store import StreamStore
 from lenticular.services.dynamodb.streams import StreamLog
 from lenticular.services.dynamodb.tables import Catalog
+from lenticular.services.dynamodb.tags import check_tags
 
 if TYPE_CHECKING:
     from lenticular.context import RequestContext
@@ -144,7 +145,7 @@ class DynamoDBProvider:
         table = self._describe_target(ctx, params["TableName"])
         before = copy.deepcopy(table.description)
         try:
-            tables.update_description(table, params)
+            table_updates.update_description(table, params)
         except Exception:
             table.description = before
             raise
@@ -178,16 +179,16 @@ class DynamoDBProvider:
         }
 
     def describe_endpoints(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "Endpoints": [
-                {"Address": f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}
-            ]
-        }
+        # DynamoDB names the endpoint the client reached (its regional host): here that is
+        # this server, as the client addressed it, so endpoint discovery stays on it.
+        address = ctx.request.headers.get("host") or f"dynamodb.{ctx.region}.amazonaws.com"
+        return {"Endpoints": [{"Address": address, "CachePeriodInMinutes": 1440}]}
 
     # -- tags --------------------------------------------------------------------------------
 
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.catalog.by_arn(params["ResourceArn"])
+        check_tags(params["Tags"], {key for key, _ in self.store.tags(table.id)})
         self.store.tag(table.id, [(t["Key"], t["Value"]) for t in params["Tags"]])
         return {}
 

@@ -30,6 +30,7 @@ from lenticular.services.dynamodb.values import INVALID, check_values
 
 PAGE_BYTES = 1024 * 1024
 _CHUNK = 256
+OUTSIDE_QUERY = "The provided starting key is outside query boundaries based on provided conditions"
 BAD_START = (
     "The provided starting key is invalid: The provided key element does not match the schema"
 )
@@ -67,7 +68,15 @@ class _Request:
 
     def _check_select(self) -> None:
         select = self.select
-        if select is None or select == "SPECIFIC_ATTRIBUTES":
+        if select is None:
+            return
+        if select == "SPECIFIC_ATTRIBUTES":
+            if "ProjectionExpression" not in self.params and "AttributesToGet" not in self.params:
+                prefix = "1 validation error detected: " if self.operation == "Query" else ""
+                raise ValidationException(
+                    f"{prefix}Must specify the AttributesToGet or ProjectionExpression when"
+                    " choosing to get SPECIFIC_ATTRIBUTES"
+                )
             return
         prefix = "1 validation error detected: " if self.operation == "Query" else ""
         what = "only the Count" if select == "COUNT" else select
@@ -217,10 +226,10 @@ def query(
     forward = params.get("ScanIndexForward", True)
     if index is not None:
         first = _index_start(table, index, start) if start is not None else None
-        if first is not None and first[0] != hash_key:
-            raise ValidationException(
-                "The provided starting key is outside query boundaries based on provided conditions"
-            )
+        if first is not None and (
+            first[0] != hash_key or not (index.composite or _within(first[1], low, high))
+        ):
+            raise ValidationException(OUTSIDE_QUERY)
 
         def fetch_index(after: Any, n: int) -> list[Any]:
             position = (after[1], after[4], after[5]) if after is not None else None
@@ -232,18 +241,22 @@ def query(
 
         return request.page(table, fetch_index, index, wire)
     if start is not None:
-        start_hash, start_range = table.key_of(start, BAD_START)
-        if start_hash != hash_key:
-            raise ValidationException(
-                "The provided starting key is outside query boundaries based on provided conditions"
+        if table.range_name is None:  # a one-item partition has nothing after any key
+            shown = ", ".join(
+                f"{name}=AttributeValue: {{{kind}:{inner}}}"
+                for name, value in start.items()
+                for kind, inner in value.items()
             )
-        if table.range_name is not None:
-            if forward:
-                low = _tighter_low(low, (start_range, False))
-            else:
-                high = _tighter_high(high, (start_range, False))
-        else:  # a hash-only partition has one item: the start key was it
-            return request.page(table, lambda after, n: [])
+            raise ValidationException(
+                f"The provided exclusive start key is invalid: ExclusiveStartKey: {{{shown}}}"
+            )
+        start_hash, start_range = table.key_of(start, BAD_START)
+        if start_hash != hash_key or not _within(start_range, low, high):
+            raise ValidationException(OUTSIDE_QUERY)
+        if forward:
+            low = _tighter_low(low, (start_range, False))
+        else:
+            high = _tighter_high(high, (start_range, False))
 
     def fetch(after: Row | None, n: int) -> list[Row]:
         lo, hi = low, high
@@ -324,6 +337,15 @@ def scan(store: DynamoDBStore, params: dict[str, Any], get_table: Any) -> dict[s
 
         return request.page(table, fetch_index, index)
     first = table.key_of(start, BAD_START) if start is not None else None
+    if (
+        first is not None
+        and low_hash is not None
+        and not (low_hash <= first[0] and (high_hash is None or first[0] < high_hash))
+    ):
+        raise ValidationException(
+            "The provided Exclusive start key does not map to the provided Segment and"
+            " TotalSegments values."
+        )
 
     def fetch(after: Row | None, n: int) -> list[Row]:
         position = (after[0], after[1]) if after is not None else first
@@ -408,6 +430,13 @@ def _prefix_end(prefix: bytes) -> Bound:
     if not trimmed:
         return None
     return (trimmed[:-1] + bytes((trimmed[-1] + 1,)), False)
+
+
+def _within(value: bytes, low: Bound, high: Bound) -> bool:
+    """Whether an encoded sort key lies inside a key condition's bounds."""
+    if low is not None and (value < low[0] or (value == low[0] and not low[1])):
+        return False
+    return high is None or value < high[0] or (value == high[0] and high[1])
 
 
 def _tighter_low(a: Bound, b: Bound) -> Bound:

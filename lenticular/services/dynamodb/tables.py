@@ -21,6 +21,7 @@ from lenticular.services.dynamodb.errors import (
 )
 from lenticular.services.dynamodb.models import Table
 from lenticular.services.dynamodb.store import DynamoDBStore
+from lenticular.services.dynamodb.tags import check_tags
 from lenticular.services.dynamodb.values import INVALID
 
 NOT_FOUND = "Requested resource not found"
@@ -68,6 +69,8 @@ class Catalog:
     def get(self, account: str, region: str, name: str, message: str = NOT_FOUND) -> Table:
         table = self.find(account, region, name)
         if table is None:
+            if not name.startswith("arn:"):
+                check_table_name(name)  # a name no table can have is a ValidationException
             raise ResourceNotFoundException(message)
         return table
 
@@ -97,6 +100,8 @@ class Catalog:
 
     def create(self, account: str, region: str, params: dict[str, Any]) -> Table:
         description = new_description(account, region, params)
+        if params.get("Tags"):  # an empty list is fine here (TagResource refuses it)
+            check_tags(params["Tags"])
         if (account, region, description["TableName"]) in self._tables:
             raise ResourceInUseException(f"Table already exists: {description['TableName']}")
         table_id = self.store.create_table(account, region, description)
@@ -431,129 +436,6 @@ def _next_label(previous: str | None) -> str:
         if last is not None and now <= last:
             now = last + timedelta(milliseconds=1)
     return now.strftime(_LABEL)[:-3]
-
-
-# -- UpdateTable ---------------------------------------------------------------------------------
-
-
-def update_description(table: Table, params: dict[str, Any]) -> None:
-    """Apply UpdateTable's changes to `table.description` (validated first)."""
-    description = table.description
-    billing = params.get("BillingMode")
-    throughput = params.get("ProvisionedThroughput")
-    changes = ("BillingMode", "ProvisionedThroughput", "StreamSpecification", "TableClass",
-               "DeletionProtectionEnabled", "GlobalSecondaryIndexUpdates", "SSESpecification",
-               "ReplicaUpdates", "OnDemandThroughput", "WarmThroughput", "AttributeDefinitions")  # fmt: skip
-    if not any(key in params for key in changes):
-        raise ValidationException(
-            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled,"
-            " GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
-        )
-    current_billing = description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    new_billing = billing or current_billing
-    if new_billing == "PAY_PER_REQUEST" and throughput is not None:
-        raise ValidationException(
-            f"{INVALID}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when"
-            " BillingMode is PAY_PER_REQUEST"
-        )
-    if billing == "PROVISIONED" and current_billing != "PROVISIONED" and throughput is None:
-        raise ValidationException(
-            f"{INVALID}ReadCapacityUnits and WriteCapacityUnits must both be specified when"
-            " BillingMode is PROVISIONED"
-        )
-    now = time.time()
-    if throughput is not None and billing is None:
-        current = description["ProvisionedThroughput"]
-        if (
-            current["ReadCapacityUnits"] == throughput["ReadCapacityUnits"]
-            and current["WriteCapacityUnits"] == throughput["WriteCapacityUnits"]
-        ):
-            raise ValidationException(
-                "The provisioned throughput for the table will not change. The requested value"
-                " equals the current value. Current ReadCapacityUnits provisioned for the table:"
-                f" {current['ReadCapacityUnits']}. Requested ReadCapacityUnits:"
-                f" {throughput['ReadCapacityUnits']}. Current WriteCapacityUnits provisioned for"
-                f" the table: {current['WriteCapacityUnits']}. Requested WriteCapacityUnits:"
-                f" {throughput['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide"
-                " for current limits and how to request higher limits."
-            )
-    if billing is not None:
-        if billing == "PAY_PER_REQUEST":
-            description["BillingModeSummary"] = {
-                "BillingMode": "PAY_PER_REQUEST",
-                "LastUpdateToPayPerRequestDateTime": now,
-            }
-            description["ProvisionedThroughput"] = provisioned(None)
-        else:
-            description["BillingModeSummary"] = {"BillingMode": "PROVISIONED"}
-    if throughput is not None:
-        previous = description.get("ProvisionedThroughput", provisioned(None))
-        updated = provisioned(throughput)
-        if updated["ReadCapacityUnits"] > previous["ReadCapacityUnits"] or (
-            updated["WriteCapacityUnits"] > previous["WriteCapacityUnits"]
-        ):
-            updated["LastIncreaseDateTime"] = now
-        description["ProvisionedThroughput"] = updated
-    if "AttributeDefinitions" in params:
-        known = {d["AttributeName"]: d for d in description["AttributeDefinitions"]}
-        for definition in params["AttributeDefinitions"]:
-            known.setdefault(definition["AttributeName"], dict(definition))
-        description["AttributeDefinitions"] = list(known.values())
-    for update in params.get("GlobalSecondaryIndexUpdates") or ():
-        _update_gsi(description, update, new_billing)
-    if "StreamSpecification" in params:
-        apply_stream_specification(description, params["StreamSpecification"])
-    if "TableClass" in params:
-        description["TableClassSummary"] = {
-            "TableClass": params["TableClass"],
-            "LastUpdateDateTime": now,
-        }
-    if "DeletionProtectionEnabled" in params:
-        description["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
-
-
-def _update_gsi(description: dict[str, Any], update: dict[str, Any], billing: str) -> None:
-    """Record a GSI added or removed (index maintenance and backfill come with indexes)."""
-    indexes = description.setdefault("GlobalSecondaryIndexes", [])
-    if "Create" in update:
-        spec = update["Create"]
-        types = {d["AttributeName"] for d in description["AttributeDefinitions"]}
-        missing = [e["AttributeName"] for e in spec["KeySchema"] if e["AttributeName"] not in types]
-        if missing:
-            raise ValidationException(
-                f"{INVALID}Some index key attributes are not defined in AttributeDefinitions."
-                f" Keys: [{', '.join(missing)}], AttributeDefinitions: [{', '.join(sorted(types))}]"
-            )
-        names = {i["IndexName"] for i in indexes}
-        if spec["IndexName"] in names:
-            raise ValidationException(
-                f"Attempting to create an index which already exists: {spec['IndexName']}"
-            )
-        check_key_schema(spec["KeySchema"], spec["IndexName"], is_global=True)
-        throughput = spec.get("ProvisionedThroughput") or {}
-        indexes.append(index_description(description["TableArn"], spec, throughput, set()))
-    elif "Delete" in update:
-        name = update["Delete"]["IndexName"]
-        if not any(i["IndexName"] == name for i in indexes):
-            raise ResourceNotFoundException(
-                f"Requested resource not found: Index: {name} not found"
-            )
-        description["GlobalSecondaryIndexes"] = [i for i in indexes if i["IndexName"] != name]
-    elif "Update" in update:
-        name = update["Update"]["IndexName"]
-        for index in indexes:
-            if index["IndexName"] == name:
-                if "ProvisionedThroughput" in update["Update"]:
-                    index["ProvisionedThroughput"] = provisioned(
-                        update["Update"]["ProvisionedThroughput"]
-                    )
-                break
-        else:
-            raise ResourceNotFoundException(
-                f"Requested resource not found: Index: {name} not found"
-            )
-    if not description["GlobalSecondaryIndexes"]:
-        del description["GlobalSecondaryIndexes"]
 
 
 # -- continuous backups (recorded) ---------------------------------------------------------

@@ -171,6 +171,8 @@ def check_item(item: dict[str, Any]) -> int:
     size = 0
     try:
         for name, value in item.items():
+            if not name:
+                raise BadValue("Empty attribute name")
             size += len(name.encode()) + check_value(value)
     except BadValue as bad:
         raise bad.error() from None

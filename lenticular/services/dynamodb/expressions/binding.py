@@ -80,13 +80,17 @@ class _Collector:
         elif isinstance(node, Arith):
             self.node(node.left, typed=True)
             self.node(node.right, typed=True)
-        elif isinstance(node, (Compare, And, Or)):
+        elif isinstance(node, Compare):  # <, <=, >, >= refuse some types of value
+            ordering = node.op not in ("=", "<>")
+            self.node(node.left, typed=ordering)
+            self.node(node.right, typed=ordering)
+        elif isinstance(node, (And, Or)):
             self.node(node.left)
             self.node(node.right)
         elif isinstance(node, Not):
             self.node(node.operand)
         elif isinstance(node, Between):
-            self.node(node.subject)
+            self.node(node.subject, typed=True)
             self.node(node.low, exact=True)
             self.node(node.high, exact=True)
         elif isinstance(node, In):

@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 from ..errors import ValidationException
+from ..values import BadValue, check_value
 from . import binding, parser, validate
 from .ast import Node, Path, ProjectionTree, UpdateTree
 from .binding import BoundedCache, Sites, sites
@@ -136,6 +137,12 @@ class ExpressionContext:
                     raise ValidationException(
                         f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"'
                     )
+            for key, name in names.items():
+                if not name:
+                    raise ValidationException(
+                        f"ExpressionAttributeNames contains invalid value: Empty attribute name"
+                        f" for key {key}"
+                    )
         if values is not None:
             if not values:
                 raise ValidationException("ExpressionAttributeValues must not be empty")
@@ -144,6 +151,14 @@ class ExpressionContext:
                     raise ValidationException(
                         f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"'
                     )
+            for key, value in values.items():
+                try:
+                    check_value(value)
+                except BadValue as bad:
+                    raise ValidationException(
+                        "ExpressionAttributeValues contains invalid value: "
+                        f"{bad.error().message} for key {key}"
+                    ) from None
         self._names = names
         self._values = values
         self._resolver = Resolver(names, values)

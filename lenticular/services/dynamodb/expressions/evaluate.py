@@ -82,6 +82,8 @@ def _contains(container: dict | None, element: dict | None) -> bool:
     kind = type_of(container)
     if kind == "S":
         return type_of(element) == "S" and element["S"] in container["S"]
+    if kind == "B":  # a byte substring
+        return type_of(element) == "B" and as_bytes(element["B"]) in as_bytes(container["B"])
     if kind in SET_ELEMENT:
         return set_contains(container[kind], SET_ELEMENT[kind], element)
     if kind == "L":

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LegacyCondition
 from __future__ import annotations
 
 from ..errors import ValidationException
+from ..values import BadValue, check_value
 from .ast import (
     AddAction,
     And,
@@ -91,8 +92,8 @@ def _comparison(name: str, operator: str, values: list[dict]) -> Node:
         return Call("attribute_exists", (path,))
     if operator == "CONTAINS":
         return Call("contains", (path, literals[0]))
-    if operator == "NOT_CONTAINS":
-        return Not(Call("contains", (path, literals[0])))
+    if operator == "NOT_CONTAINS":  # false, like CONTAINS, when the attribute is missing
+        return And(Call("attribute_exists", (path,)), Not(Call("contains", (path, literals[0]))))
     if operator == "BEGINS_WITH":
         return Call("begins_with", (path, literals[0]))
     if operator == "IN":
@@ -197,6 +198,8 @@ def legacy_update(attribute_updates: dict) -> Update:
     """AttributeUpdates as an Update (PUT, DELETE with or without a value, ADD)."""
     ordered: list = []
     for name, spec in (attribute_updates or {}).items():
+        if not name:
+            raise _invalid("Empty attribute name")
         action = (spec or {}).get("Action") or "PUT"
         value = (spec or {}).get("Value")
         path = Path((name,))
@@ -207,6 +210,10 @@ def legacy_update(attribute_updates: dict) -> Update:
                 )
             ordered.append(RemoveAction(path))
             continue
+        try:
+            check_value(value)
+        except BadValue as bad:
+            raise bad.error() from None
         kind = type_of(value)
         if action == "PUT":
             ordered.append(SetAction(path, Literal(value)))
@@ -232,6 +239,8 @@ def legacy_projection(attributes_to_get: list[str]) -> Projection:
     """AttributesToGet as a Projection of top-level attributes."""
     seen: set[str] = set()
     for name in attributes_to_get:
+        if not name:
+            raise _invalid("Empty attribute name")
         if name in seen:
             raise _invalid(f"Duplicate value in attribute name: {name}")
         seen.add(name)
@@ -267,6 +276,14 @@ def check_no_mixing(params: dict, operation: str) -> None:
             "Can not use both expression and non-expression parameters in the same request: "
             f"Non-expression parameters: {{{', '.join(legacy)}}} "
             f"Expression parameters: {{{', '.join(modern)}}}"
+        )
+    if (
+        operation in ("PutItem", "UpdateItem", "DeleteItem")
+        and params.get("ConditionalOperator") is not None
+        and not params.get("Expected")
+    ):
+        raise ValidationException(
+            "ConditionalOperator can only be used when Expected has at least one element"
         )
     if params.get("ExpressionAttributeNames") is not None and not modern:
         raise ValidationException(

@@ -37,6 +37,7 @@ COMPARATORS = frozenset(("=", "<>", "<", "<=", ">", ">="))
 _CONDITION_KEYWORDS = frozenset(("AND", "OR", "NOT", "BETWEEN", "IN"))
 _CLAUSES = frozenset(("SET", "REMOVE", "ADD", "DELETE"))
 MAX_EXPRESSION_BYTES = 4096
+MAX_LIST_INDEX = 2**31 - 1  # indexes are 32-bit integers
 _MAX_PAREN_DEPTH = 150  # keeps Python's recursion bounded; DynamoDB refuses far less
 
 
@@ -127,7 +128,12 @@ class Parser:
                 if tok.kind != INTEGER:
                     raise self.fail()
                 self.i += 1
-                elements.append(int(tok.text))
+                index = int(tok.text)
+                if index > MAX_LIST_INDEX:
+                    raise ValidationException(
+                        f"Invalid {self.kind}: List index is too large; index: {tok.text}"
+                    )
+                elements.append(index)
                 self.expect_punct("]")
             else:
                 break

@@ -168,16 +168,27 @@ class Resolver:
             self.check(node.left)
             self.check(node.right)
             self._distinct(node.op, node.left, (node.right,))
+            if node.op not in ("=", "<>"):
+                self._check_ordered(node.op, (node.left, node.right))
         elif isinstance(node, Between):
             for part in (node.subject, node.low, node.high):
                 self.check(part)
             self._distinct("BETWEEN", node.subject, (node.low, node.high))
+            self._check_ordered("BETWEEN", (node.subject, node.low, node.high))
             self._check_bounds(node.low, node.high)
         elif isinstance(node, In):
             self.check(node.subject)
             for choice in node.choices:
                 self.check(choice)
             self._distinct("IN", node.subject, node.choices)
+
+    def _check_ordered(self, op: str, operands: tuple[Node, ...]) -> None:
+        """Ordering operators take numbers, strings and binaries: a value of another type
+        given in the request is an error (one read from the item just compares false)."""
+        for side in operands:
+            found = self.operand_type(side)
+            if found is not None and found not in ("N", "S", "B"):
+                raise self._wrong_type(op, found)
 
     def _check_call_types(self, node: Call) -> None:
         name, args = node.name, node.args

@@ -130,15 +130,21 @@ class _Writer:
             holder.pop(last, None)
 
 
+def _index_order(elements: tuple) -> tuple:
+    return tuple((1, e) if isinstance(e, int) else (0, e) for e in elements)
+
+
 def _remove_order(action: RemoveAction) -> tuple:
     # Higher list indexes first, so removing a[1] does not shift a[3] out from under us.
-    return tuple((1, e) if isinstance(e, int) else (0, e) for e in action.path.elements)
+    return _index_order(action.path.elements)
 
 
 def apply_update(tree: UpdateTree, item: dict, values: dict, *, legacy: bool = False) -> dict:
     """A new item with the update applied; `item` is left untouched."""
     wrong_type = LEGACY_WRONG_TYPE if legacy else WRONG_TYPE
     computed = [(a.path.elements, value_of(a.value, item, values)) for a in tree.sets]
+    # Several SETs past a list's end append in order of their indexes, not of the text.
+    computed.sort(key=lambda pair: _index_order(pair[0]))
     writer = _Writer(item)
     for elements, value in computed:
         writer.put(elements, value)

@@ -72,7 +72,7 @@ def test_true(text):
         "s = :five", "n = :six", "n <> :five", "n < :five", "s < :five", "n > :hello",
         "nope = :five", "nope < :five", "nope BETWEEN :four AND :six", "nope IN (:five)",
         "s BETWEEN :four AND :six", "n BETWEEN :six AND :seven", "n IN (:one, :hello)",
-        "t < :true", "l < :list",
+        "t < :five", "l < :hello", "l BETWEEN :four AND :six",  # item types: just false
         "attribute_exists(nope)", "attribute_exists(m.nope)", "attribute_exists(l[9])",
         "attribute_exists(s[0])", "attribute_not_exists(s)", "attribute_type(s, :N)",
         "attribute_type(nope, :S)", "begins_with(s, :x)", "begins_with(n, :he)",
@@ -85,6 +85,24 @@ def test_true(text):
 )
 def test_false(text):
     assert not holds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "operator", "found"),
+    [
+        ("t < :true", "<", "BOOL"),
+        (":list >= l", ">=", "L"),
+        ("n BETWEEN :null AND :six", "BETWEEN", "NULL"),
+    ],
+)
+def test_ordering_a_value_of_another_type_is_refused(refused, text, operator, found):
+    """A value given in the request that <, <=, >, >= or BETWEEN cannot order is an error
+    (the same type read from the item only makes the comparison false)."""
+    refused(
+        lambda: ExpressionContext(None, VALUES).condition(text),
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+        f"operator or function: {operator}, operand type: {found}",
+    )
 
 
 def test_in_accepts_100_operands_and_refuses_101(refused):
