@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from lenticular.testing.server import LenticularServer
@@ -156,3 +161,39 @@ def test_functions_call_back_with_their_execution_role_in_strict_mode(strict_ser
         "arn": "arn:aws:sts::000000000000:assumed-role/strict-exec/strict-caller",
         "tables": True,
     }
+
+
+def _dynamodb_signed_at(server, amz_date: str, access_key: str) -> tuple[int, dict]:
+    """ListTables signed by `access_key`, its date moved to `amz_date` (YYYYMMDDTHHMMSSZ)."""
+    request = AWSRequest("POST", f"{server.endpoint}/", data=b"{}", headers={
+        "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Content-Type": "application/x-amz-json-1.0",
+    })  # fmt: skip
+    SigV4Auth(Credentials(access_key, "whatever"), "dynamodb", "us-east-1").add_auth(request)
+    headers = dict(request.headers.items())
+    today = headers["X-Amz-Date"][:8]
+    headers["X-Amz-Date"] = amz_date
+    headers["Authorization"] = headers["Authorization"].replace(f"/{today}/", f"/{amz_date[:8]}/")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=b"{}", headers=headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("amz_date", "words"),
+    [("20200101T000000Z", "Signature expired"), ("20990101T000000Z", "Signature not yet current")],
+)
+def test_stale_signature_is_refused_before_the_key_is_looked_up(strict_server, amz_date, words):
+    """Outside S3, AWS checks the request time first: an unknown key signing at a stale
+    or future time gets InvalidSignatureException about the time, not about the key."""
+    status, body = _dynamodb_signed_at(strict_server, amz_date, "AKIDNOBODY00000000")
+    assert status == 400
+    assert body["__type"].endswith("InvalidSignatureException")
+    assert words in body["message"]
+    status, body = _dynamodb_signed_at(strict_server, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+                                       "AKIDNOBODY00000000")  # fmt: skip
+    assert status == 400 and body["__type"].endswith("UnrecognizedClientException")

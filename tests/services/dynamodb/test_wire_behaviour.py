@@ -163,3 +163,20 @@ def test_describe_endpoints_names_this_server(ddb: Any, lenticular_server: Any) 
     assert endpoints == [
         {"Address": urlsplit(lenticular_server.endpoint).netloc, "CachePeriodInMinutes": 1440}
     ]
+
+
+@pytest.mark.parametrize("value", ["YWJj??!!", "YW Jj", "YWJj\u00e9A=="])
+def test_malformed_base64_blobs_are_serialization_errors(
+    lenticular_server: Any, make_table: Any, value: str
+) -> None:
+    table = make_table("B")
+    for payload in (
+        {"TableName": table, "Item": {"pk": {"B": value}}},
+        {"TableName": table, "Item": {"pk": {"B": "YWJj"}, "a": {"B": value}}},
+    ):
+        status, _, body = _raw(lenticular_server, "PutItem", payload)
+        assert status == 400, body
+        assert json.loads(body)["__type"].endswith("SerializationException")
+    status, _, body = _raw(lenticular_server, "PutItem",
+                           {"TableName": table, "Item": {"pk": {"B": "YWJjZA"}}})  # fmt: skip
+    assert status == 400 and b"multiple of 4" in body
