@@ -3,7 +3,8 @@
 `Lenticular.handle_aws` is the one place that shows the ordered steps an AWS API call
 takes: signature scope -> service -> protocol -> operation -> account/region/signature
 -> (RPC protocols) body decoding and size limit -> parse -> validate -> dispatch -> serialize
--> (DynamoDB) response compression -> log.
+-> (DynamoDB) response compression -> log. Writes are committed before the answer (a
+handler's writes may join a group commit, awaited after dispatch).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from lenticular.protocol.validate import validate, validation_error_code
 from lenticular.services.dynamodb.wire import check_request_size, compress_response
 from lenticular.services.registry import ServiceRegistry, method_name
 from lenticular.state.datadir import DataDir
+from lenticular.state.sqlite import collect_commit_waits, stop_collecting
 
 log = logging.getLogger("lenticular")
 
@@ -183,7 +185,13 @@ class Lenticular:
             params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
             validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
             ctx.params = params
-            result = await self.dispatch(ctx)  # 8. dispatch
+            waits, token = collect_commit_waits()
+            try:
+                result = await self.dispatch(ctx)  # 8. dispatch
+            finally:
+                stop_collecting(token)
+            for commit in waits:  # answer once the writes are committed (group commit)
+                await commit
             response = ctx.codec.serialize(ctx.operation, result, ctx.request_id)  # 9.
         except ServiceError as error:
             response = self.error_response(ctx, error)
@@ -273,15 +281,6 @@ class Lenticular:
 
 
 async def read_request(scope: dict[str, Any], receive: Any) -> HttpRequest:
-    raw_headers = scope["headers"]
-    # ASGI servers send header names lower-cased; a repeated header is joined with ",".
-    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
-    if len(headers) != len(raw_headers):
-        headers = {}
-        for raw_name, raw_value in raw_headers:
-            name = raw_name.decode("latin-1")
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
     message = await receive()
     body = message.get("body", b"")
     if message.get("more_body", False):
@@ -290,13 +289,35 @@ async def read_request(scope: dict[str, Any], receive: Any) -> HttpRequest:
             message = await receive()
             chunks.append(message.get("body", b""))
         body = b"".join(chunks)
-    raw_path = scope.get("raw_path")
+    return http_request(
+        scope["method"], scope["path"], scope.get("raw_path"), scope["query_string"],
+        scope["headers"], body,
+    )  # fmt: skip
+
+
+def http_request(
+    method: str,
+    path: str,
+    raw_path: bytes | None,
+    query_string: bytes,
+    raw_headers: list[tuple[bytes, bytes]],
+    body: bytes,
+) -> HttpRequest:
+    """The `HttpRequest` of what the HTTP server parsed (header names lower-cased)."""
+    # A repeated header is joined with ",".
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+    if len(headers) != len(raw_headers):
+        headers = {}
+        for raw_name, raw_value in raw_headers:
+            name = raw_name.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
     host = headers.get("host", "")
     return HttpRequest(
-        method=scope["method"],
-        path=scope["path"],
-        raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
-        query_string=scope["query_string"].decode("latin-1"),
+        method=method,
+        path=path,
+        raw_path=raw_path.decode("latin-1") if raw_path else path,
+        query_string=query_string.decode("latin-1"),
         headers=headers,
         body=body,
         host=_strip_port(host).lower(),

@@ -1,4 +1,6 @@
-"""Runs the ASGI app on uvicorn (uvloop + httptools) and announces it when it is ready."""
+"""Runs the ASGI app on uvicorn (uvloop + httptools) and announces it when it is ready.
+
+AWS JSON-RPC calls skip the ASGI layer (see `http_protocol`); uvicorn serves the rest."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import uvicorn
 
 from lenticular.app import Lenticular
 from lenticular.config import Config
+from lenticular.http_protocol import protocol_for
 from lenticular.state.datadir import DataDirBusy
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -96,7 +99,8 @@ def serve(
         host=config.host,
         port=config.port,
         loop="uvloop",
-        http="httptools",
+        # uvicorn's httptools protocol; AWS JSON-RPC calls skip ASGI (see http_protocol).
+        http=protocol_for(app),
         ws="websockets-sansio",
         lifespan="on",
         access_log=False,

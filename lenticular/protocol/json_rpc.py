@@ -43,8 +43,6 @@ from lenticular.protocol.json_values import (
 NESTING_TOO_DEEP = "Nesting levels have exceeded supported limits"
 
 
-
-
 # Errors raised by AWS's request framework rather than by a service; their `__type`
 # carries the framework's namespace in every service.
 _FRAMEWORK_NAMESPACES = {
@@ -158,6 +156,10 @@ _MAX_TRIGGERS = 12  # beyond this many substring checks, just walk the body
 _SPECIAL_TOKENS = (b'"NaN"', b'Infinity"')
 
 
+def _float_leaf(shape: Shape) -> Convert | None:
+    return json_read_leaf_with_floats(shape) if shape.type_name in ("float", "double") else None
+
+
 @dataclass(slots=True)
 class _JsonOperationPlan:
     read: Convert | None  # converts the parsed body, None if plain JSON is already right
@@ -176,6 +178,7 @@ class _JsonService:
         meta = service.metadata
         prefix = meta.get("targetPrefix", "")
         self.targets = {f"{prefix}.{name}": name for name in service.operation_names}
+        self.operations: dict[str, OperationModel] = {}  # target -> its model, once used
         self.content_type = f"application/x-amz-json-{meta.get('jsonVersion', '1.0')}"
         self.crc32 = service.service_name in ("dynamodb", "dynamodbstreams")
         # DynamoDB answers an operation without output (TagResource) with an empty body.
@@ -183,6 +186,8 @@ class _JsonService:
         self.query_compatible = "awsQueryCompatible" in meta
         self.reader = ConverterCompiler(json_read_leaf, inbound=True)
         self.float_reader = ConverterCompiler(json_read_leaf_with_floats, inbound=True)
+        # Finds float members only (blobs and timestamps need no NaN/Infinity scan).
+        self.float_finder = ConverterCompiler(_float_leaf, inbound=True)
         self.writer = ConverterCompiler(json_write_leaf, inbound=False)
         namespace = JSON_NAMESPACES.get(service.service_name, "").replace("#", ".")
         self.checker = TypeCheckCompiler(namespace)
@@ -199,7 +204,7 @@ class _JsonService:
                 keys = self.reader.trigger_keys(shape)
                 if keys is not None and len(keys) <= _MAX_TRIGGERS:
                     triggers = tuple(f'"{key}"'.encode() for key in keys)
-            has_floats = shape is not None and self.float_reader.needs(shape)
+            has_floats = shape is not None and self.float_finder.needs(shape)
             write = self.writer.compile(operation.output_shape)
             plan = self.plans[operation.name] = _JsonOperationPlan(
                 read, triggers, has_floats, write, check=self.checker.compile(shape)
@@ -230,10 +235,14 @@ class JsonCodec(Codec):
         self, service: ServiceModel, request: HttpRequest
     ) -> tuple[OperationModel, dict[str, str]]:
         target = request.headers.get("x-amz-target", "").strip()
-        name = self._compiled(service).targets.get(target)
-        if name is None:
-            raise UnknownOperation()
-        return service.operation_model(name), {}
+        compiled = self._compiled(service)
+        operation = compiled.operations.get(target)
+        if operation is None:
+            name = compiled.targets.get(target)
+            if name is None:
+                raise UnknownOperation()
+            operation = compiled.operations[target] = service.operation_model(name)
+        return operation, {}
 
     def parse(
         self, operation: OperationModel, request: HttpRequest, uri_params: dict[str, str]
@@ -251,10 +260,10 @@ class JsonCodec(Codec):
         compiled = self._compiled(operation.service_model)
         plan = compiled.plan(operation)
         read = plan.read
-        if plan.has_floats and any(token in body for token in _SPECIAL_TOKENS):
+        if plan.has_floats and any(map(body.__contains__, _SPECIAL_TOKENS)):
             read = compiled.read_special(operation, plan)
         elif read is not None and plan.triggers is not None:
-            if not any(token in body for token in plan.triggers):
+            if not any(map(body.__contains__, plan.triggers)):
                 read = None
         try:
             if plan.check is not None:

@@ -30,6 +30,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from lenticular.errors import ValidationError
 
 Check = Callable[[Any, str, list[str]], None]  # (value, path, errors) -> appends messages
+Quick = Callable[[Any], bool]  # True: the value certainly passes its Check
 
 _INT_BOUNDS = {
     "byte": (-(2**7), 2**7 - 1),
@@ -45,12 +46,16 @@ def validate(
     operation: OperationModel, params: dict[str, Any], *, code: str = "ValidationException"
 ) -> None:
     """Raise `ValidationError(code)` listing every way `params` breaks the input shape."""
-    check = _OPERATIONS.get(operation, _MISSING)
-    if check is _MISSING:
+    compiled = _OPERATIONS.get(operation)
+    if compiled is None:
         shape = operation.input_shape
-        check = _compile(shape, {}) if shape is not None and shape.members else None
-        _OPERATIONS[operation] = check
-    if check is None:
+        if shape is not None and shape.members:
+            compiled = (_quick(shape, {}), _compile(shape, {}))
+        else:
+            compiled = (_always, None)
+        _OPERATIONS[operation] = compiled
+    quick, check = compiled
+    if quick(params) or check is None:
         return
     errors: list[str] = []
     check(params, "", errors)
@@ -62,7 +67,9 @@ def validate(
         )
 
 
-_OPERATIONS: dict[OperationModel, Any] = {}
+# operation -> (quick test, full check): the quick test says "valid" without building
+# paths or messages; only input it cannot vouch for gets the full check.
+_OPERATIONS: dict[OperationModel, tuple[Quick, Check | None]] = {}
 
 
 # Error codes AWS sends for a failed model validation, where they differ by service.
@@ -113,6 +120,134 @@ def _compile(shape: Shape, memo: dict[str, Check]) -> Check:
 
 def _any_value(value: Any, path: str, errors: list[str]) -> None:
     return None
+
+
+# -- quick tests: the common, valid request without paths or messages ------------------------
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _quick(shape: Shape, memo: dict[str, Quick]) -> Quick:
+    """A test that is True only for values the shape's Check passes without an error
+    (False means "run the Check", not "invalid"), memoised by shape name."""
+    if shape.serialization.get("jsonvalue") or shape.metadata.get("document"):
+        return _always
+    found = memo.get(shape.name)
+    if found is not None:
+        return found
+    kind = shape.type_name
+    if kind == "structure":
+        return _quick_structure(shape, memo)
+    if kind == "list":
+        test = _quick_list(shape, memo)
+    elif kind == "map":
+        test = _quick_map(shape, memo)
+    else:
+        test = _quick_scalar(shape)
+    memo[shape.name] = test
+    return test
+
+
+def _quick_structure(shape: Shape, memo: dict[str, Quick]) -> Quick:
+    members: dict[str, Quick] = {}
+    required = [m for m in shape.required_members if m in shape.members]
+    union = shape.metadata.get("union", False)
+    get = members.get
+
+    def test(value: Any) -> bool:
+        if value.__class__ is not dict:
+            return False
+        for name in required:
+            if value.get(name) is None:
+                return False
+        for name, item in value.items():
+            member = get(name)
+            if member is not None and item is not None and not member(item):
+                return False
+        if union and len(value) != 1:
+            return sum(1 for v in value.values() if v is not None) == 1
+        return not union or next(iter(value.values())) is not None
+
+    memo[shape.name] = test
+    for name, member in shape.members.items():
+        members[name] = _quick(member, memo)
+    return test
+
+
+def _quick_list(shape: Shape, memo: dict[str, Quick]) -> Quick:
+    item_test = _quick(shape.member, memo)
+    low = shape.metadata.get("min", 0)
+    high = shape.metadata.get("max", sys.maxsize)
+
+    def test(value: Any) -> bool:
+        if value.__class__ is not list or not low <= len(value) <= high:
+            return False
+        for item in value:
+            if item is None or not item_test(item):
+                return False
+        return True
+
+    return test
+
+
+def _quick_map(shape: Shape, memo: dict[str, Quick]) -> Quick:
+    low = shape.metadata.get("min", 0)
+    high = shape.metadata.get("max", sys.maxsize)
+    key_test = _quick(shape.key, memo)
+    value_test = _quick(shape.value, memo)
+    scalar_value = shape.value.type_name not in ("structure", "list", "map")
+
+    def test(value: Any) -> bool:
+        if value.__class__ is not dict or not low <= len(value) <= high:
+            return False
+        for key in value:
+            if not key_test(key):
+                return False
+        for item in value.values():
+            if item is None:
+                if scalar_value:
+                    return False  # the Check's value test refuses a null value
+            elif not value_test(item):
+                return False
+        return True
+
+    return test
+
+
+def _quick_scalar(shape: Shape) -> Quick:
+    check = _scalar(shape)
+
+    def test(value: Any) -> bool:
+        errors: list[str] = []
+        check(value, "", errors)
+        return not errors
+
+    kind = shape.type_name
+    if kind in _INT_BOUNDS:
+        low = max(shape.metadata.get("min", -sys.maxsize), _INT_BOUNDS[kind][0])
+        high = min(shape.metadata.get("max", sys.maxsize), _INT_BOUNDS[kind][1])
+        return lambda value: value.__class__ is int and low <= value <= high
+    if kind == "string":
+        low = shape.metadata.get("min", 0)
+        high = shape.metadata.get("max", sys.maxsize)
+        pattern = shape.metadata.get("pattern")
+        match = _compile_pattern(pattern) if pattern else None
+        allowed = frozenset(shape.enum) if shape.enum else None
+        if match is None and allowed is None:
+            if low == 0 and high == sys.maxsize:
+                return lambda value: value.__class__ is str
+            return lambda value: value.__class__ is str and low <= len(value) <= high
+        return lambda value: (
+            value.__class__ is str
+            and low <= len(value) <= high
+            and (match is None or match(value) is not None)
+            and (allowed is None or value in allowed)
+        )
+    if kind == "boolean":
+        return lambda value: value.__class__ is bool
+    return test
 
 
 def _structure(shape: Shape, memo: dict[str, Check]) -> Check:

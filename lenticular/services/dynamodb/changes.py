@@ -87,7 +87,17 @@ class Writer:
     def needs_old(self, table: Table) -> bool:
         if table.indexes:
             return True
-        return any(o.wants_old(table) for o in self.observers)
+        for observer in self.observers:
+            if observer.wants_old(table):
+                return True
+        return False
+
+    def watched(self, table: Table) -> bool:
+        """Whether an observer watches changes to `table`."""
+        for observer in self.observers:
+            if observer.watches(table):
+                return True
+        return False
 
     def check(self, change: Change) -> None:
         """Raise DynamoDB's ValidationException if the new item has a bad index key."""
@@ -103,11 +113,7 @@ class Writer:
         last inside the transaction (TransactWriteItems records its token there)."""
         if len(changes) == 1 and also is None:
             only = changes[0]
-            if (
-                not only.table.indexes
-                and only.new is not None
-                and not any(o.watches(only.table) for o in self.observers)
-            ):
+            if not only.table.indexes and only.new is not None and not self.watched(only.table):
                 self.store.put(
                     only.table.id, only.hash_key, only.range_key, dump_item(only.new),
                     only.new_size,

@@ -160,6 +160,8 @@ def write_extras(
 ) -> dict[str, Any]:
     """Add ConsumedCapacity and ItemCollectionMetrics of one write to `out`."""
     params, table = action.params, action.table
+    if "ReturnConsumedCapacity" not in params and "ReturnItemCollectionMetrics" not in params:
+        return out  # neither asked for (the common case)
     capacity = consumed(
         params.get("ReturnConsumedCapacity"), table.name, units, outcome.index_units
     )

@@ -183,9 +183,9 @@ class DynamoDBStore:
         return (row[0], row[1]) if row is not None else None
 
     def put(self, table_id: int, hash_key: bytes, range_key: bytes, item: bytes, size: int) -> None:
-        """Write one item in its own transaction (the path of tables without indexes)."""
-        with self.db.write() as conn:
-            conn.execute(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
+        """Write one item in its own transaction (the path of tables without indexes):
+        the group commit of this loop step when the edge collects commit waits."""
+        self.db.execute_grouped(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
 
     # -- inside a write transaction (see `changes`) ----------------------------------------
 
