@@ -106,6 +106,10 @@ class Gateway:
             if stage is None or not stage.stage.get("cacheClusterEnabled"):
                 del self._caches[(api, stage_name)]
 
+    def knows(self, api_id: str) -> bool:
+        """Whether `api_id` is a REST API (a stage already served answers from memory)."""
+        return api_id in self._served or self.store.get_api(api_id) is not None
+
     def flush_cache(self, api_id: str, stage_name: str) -> None:
         """FlushStageCache: empty the stage's response cache."""
         found = self._caches.get((api_id, stage_name))

@@ -14,7 +14,7 @@ from lenticular.protocol.http import HttpRequest, HttpResponse
 async def handle_execute_api(app: Any, request: HttpRequest, match: Any) -> HttpResponse:
     gateway = app.services.get("apigateway").gateway
     api_id = match.resource_id
-    if gateway.store.get_api(api_id) is None:
+    if not gateway.knows(api_id):
         http_apis = app.services.get("apigatewayv2")
         if http_apis is not None and http_apis.gateway.knows(api_id):
             return await http_apis.gateway.handle(request, api_id, match.path)
