@@ -93,6 +93,9 @@ def serve(
             endpoint = f"http://127.0.0.1:{config.port}" if config.host in (
                 "0.0.0.0", "::", "127.0.0.1", "localhost") else config.endpoint  # fmt: skip
             deploy_in_background(deploy_template, endpoint, config.default_region)
+        from lenticular.warmup import warm_in_background
+
+        warm_in_background()  # the code a first deploy needs, loaded while idle
 
     uv_config = uvicorn.Config(
         app,

@@ -64,7 +64,9 @@ class LenticularServer:
         ]  # fmt: skip
         if self.verify_signatures:
             cmd.append("--verify-signatures")
-        env = {**os.environ, **self.env}
+        # Test servers are many and short-lived: no background warm-up (lenticular.warmup)
+        # unless the caller asks for it.
+        env = {**os.environ, "LENTICULAR_WARMUP": "0", **self.env}
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
