@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -44,18 +42,11 @@ from typing import Any
 from benchmarks import awslambda, dynamodb
 from benchmarks.cpu import idle_check
 from benchmarks.dynamodb import ACCESS_KEY, REGION, SECRET_KEY, PrepareError
-from benchmarks.harness import (
-    HOST,
-    RESULTS_DIR,
-    check_pinning,
-    measure,
-    preflight,
-    tool_version,
-)
+from benchmarks.harness import HOST, measure, preflight, write_results, wrk_for
 from benchmarks.report import console_table, markdown_table, summarize
 from benchmarks.targets import TARGETS, ServerProcess
 from benchmarks.workloads import WORKLOADS, Workload
-from benchmarks.wrk import INSTALL_HINT, WrkError, WrkSettings, find_wrk
+from benchmarks.wrk import WrkError, WrkSettings
 
 API_NAME = "bench-apigw"
 STAGE = "bench"
@@ -78,11 +69,7 @@ def check_hello(body: bytes) -> str | None:
 
 
 def check_proxy_reply(body: bytes) -> str | None:
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return f"not JSON: {body[:200]!r}"
-    return None if value == PROXY_REPLY else f"unexpected answer: {body[:200]!r}"
+    return awslambda.check_json_answer(body, PROXY_REPLY)
 
 
 def _prepare_function(endpoint: str) -> None:
@@ -239,12 +226,8 @@ def overhead(summaries: list[Any], over: str, base: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    wrk = find_wrk()
+    wrk = wrk_for(args)
     if wrk is None:
-        print(INSTALL_HINT, file=sys.stderr)
-        return 2
-    if not args.no_pin and (problem := check_pinning(args.server_cpu, args.client_cpu)):
-        print(f"cannot pin: {problem}", file=sys.stderr)
         return 2
     settings = WrkSettings(
         duration_s=args.duration, connections=args.connections, threads=1,
@@ -309,22 +292,7 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print()
         print(markdown_table(summaries))
-    output = args.output or RESULTS_DIR / f"{started_at.strftime('%Y%m%dT%H%M%SZ')}-apigateway.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "workload": "apigateway",
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "machine": {
-            "cpus": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "wrk": tool_version([wrk, "--version"]),
-            "busy_before_pct": background,
-        },
-        "started_at": started_at.isoformat(),
-        "summary": [s.as_dict() for s in summaries],
-        "runs": runs,
-    }  # fmt: skip
-    output.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"\nresults written to {output}")
+    write_results(args, "apigateway", wrk, background, started_at, summaries, runs)
     return 0
 
 

@@ -58,13 +58,18 @@ def client(endpoint: str, read_timeout: float = 30) -> Any:
     )
 
 
-def check_invoke(body: bytes) -> str | None:
-    """The function's own answer, not an error shape."""
+def check_json_answer(body: bytes, expected: Any) -> str | None:
+    """None when `body` is the JSON value `expected`, else what it is instead."""
     try:
         value = json.loads(body)
     except ValueError:
         return f"not JSON: {body[:200]!r}"
-    return None if value == RESPONSE else f"unexpected answer: {body[:200]!r}"
+    return None if value == expected else f"unexpected answer: {body[:200]!r}"
+
+
+def check_invoke(body: bytes) -> str | None:
+    """The function's own answer, not an error shape."""
+    return check_json_answer(body, RESPONSE)
 
 
 def prepare(endpoint: str) -> None:

@@ -193,13 +193,54 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so SIGTERM unwinds through the same finally blocks as Ctrl-C
 
 
-def run(args: argparse.Namespace) -> int:
+def wrk_for(args: argparse.Namespace) -> str | None:
+    """wrk's path, or None after saying why the benchmark cannot run (no wrk, or the
+    requested CPU pinning is impossible)."""
     wrk = find_wrk()
     if wrk is None:
         print(INSTALL_HINT, file=sys.stderr)
-        return 2
+        return None
     if not args.no_pin and (problem := check_pinning(args.server_cpu, args.client_cpu)):
         print(f"cannot pin: {problem}", file=sys.stderr)
+        return None
+    return wrk
+
+
+def write_results(
+    args: argparse.Namespace,
+    name: str,
+    wrk: str,
+    background: float,
+    started_at: datetime,
+    summaries: list[Any],
+    runs: list[dict[str, Any]],
+    skipped: dict[str, str] | None = None,
+) -> None:
+    """The run's JSON record, to `--output` or results/{start}-{name}.json."""
+    output = args.output or RESULTS_DIR / f"{started_at.strftime('%Y%m%dT%H%M%SZ')}-{name}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "workload": name,
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "wrk": tool_version([wrk, "--version"]),
+            "busy_before_pct": background,
+        },
+        "started_at": started_at.isoformat(),
+        **({} if skipped is None else {"skipped": skipped}),
+        "summary": [s.as_dict() for s in summaries],
+        "runs": runs,
+    }
+    output.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"\nresults written to {output}")
+
+
+def run(args: argparse.Namespace) -> int:
+    wrk = wrk_for(args)
+    if wrk is None:
         return 2
     workload = WORKLOADS[args.workload]
     names = [n.strip() for n in args.targets.split(",") if n.strip()]
@@ -305,27 +346,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(markdown_table(summaries))
 
-    output = args.output or RESULTS_DIR / (
-        f"{started_at.strftime('%Y%m%dT%H%M%SZ')}-{workload.name}.json"
-    )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "workload": workload.name,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "wrk": tool_version([wrk, "--version"]),
-            "busy_before_pct": background,
-        },
-        "started_at": started_at.isoformat(),
-        "skipped": skipped,
-        "summary": [s.as_dict() for s in summaries],
-        "runs": runs,
-    }
-    output.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"\nresults written to {output}")
+    write_results(args, workload.name, wrk, background, started_at, summaries, runs, skipped)
     return 0
 
 

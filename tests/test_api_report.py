@@ -14,16 +14,17 @@ import time
 import pytest
 
 from lenticular import api_report
-from tests.services.apigateway.conftest import (  # noqa: F401 - rest_api is a fixture
+from tests.services.apigateway.conftest import (  # noqa: F401 - function, rest_api: fixtures
     add_mock,
     add_resource,
     call,
+    function,
     rest_api,
+    set_access_log,
     unique,
 )
 from tests.services.apigateway.test_authorizers import token_api  # noqa: F401 - fixture
 from tests.services.apigateway.test_keys_throttling import _key_and_plan
-from tests.services.apigateway.test_lambda_proxy import function  # noqa: F401 - fixture
 
 JSON_FORMAT = json.dumps(
     {
@@ -72,22 +73,9 @@ def access_group(aws_client):
 def _api(apigw, arn: str, fmt: str) -> dict:
     api = apigw.create_rest_api(name=unique())
     add_mock(apigw, api, add_resource(apigw, api, "/items/{id}"))
-    rid = add_resource(apigw, api, "/keyed")
-    apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="GET",
-                     authorizationType="NONE", apiKeyRequired=True)  # fmt: skip
-    apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="MOCK",
-                          requestTemplates={"application/json": '{"statusCode": 200}'})  # fmt: skip
-    apigw.put_integration_response(restApiId=api["id"], resourceId=rid, httpMethod="GET",
-                                   statusCode="200", selectionPattern="",
-                                   responseTemplates={"application/json": "{}"})  # fmt: skip
+    add_mock(apigw, api, add_resource(apigw, api, "/keyed"), body="{}", api_key_required=True)
     apigw.create_deployment(restApiId=api["id"], stageName="dev")
-    apigw.update_stage(
-        restApiId=api["id"], stageName="dev",
-        patchOperations=[
-            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
-            {"op": "replace", "path": "/accessLogSettings/format", "value": fmt},
-        ],
-    )  # fmt: skip
+    set_access_log(apigw, api["id"], arn, fmt)
     return api
 
 
@@ -147,13 +135,7 @@ def test_json_format_report(lenticular_server, apigw, plans, access_group):
 
 def test_authorizer_principals(lenticular_server, apigw, token_api, access_group):  # noqa: F811
     api, _ = token_api
-    apigw.update_stage(
-        restApiId=api["id"], stageName="dev",
-        patchOperations=[
-            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": access_group},
-            {"op": "replace", "path": "/accessLogSettings/format", "value": JSON_FORMAT},
-        ],
-    )  # fmt: skip
+    set_access_log(apigw, api["id"], access_group, JSON_FORMAT)
     for token, status in (("alice", 200), ("alice", 200), ("bob", 200), ("deny", 403)):
         reply = call(lenticular_server, api["id"], "/dev/items", headers={"Authorization": token})
         assert reply.status == status

@@ -98,24 +98,39 @@ def validation_error_code(service: ServiceModel) -> str:
 # -- compilation ----------------------------------------------------------------------
 
 
-def _compile(shape: Shape, memo: dict[str, Check]) -> Check:
-    """The check for `shape`, memoised by shape name (recursive shapes reuse theirs)."""
+def _memoised(
+    shape: Shape,
+    memo: dict[str, Any],
+    any_value: Any,
+    structure: Callable[[Shape, dict[str, Any]], Any],
+    list_: Callable[[Shape, dict[str, Any]], Any],
+    map_: Callable[[Shape, dict[str, Any]], Any],
+    scalar: Callable[[Shape], Any],
+) -> Any:
+    """What the builder for `shape`'s kind makes of it, memoised by shape name (recursive
+    shapes reuse theirs; a structure's builder memoises itself before its members).
+    Documents and JSON-valued members get `any_value`."""
     if shape.serialization.get("jsonvalue") or shape.metadata.get("document"):
-        return _any_value  # documents and JSON-valued members: any JSON value
+        return any_value
     found = memo.get(shape.name)
     if found is not None:
         return found
     kind = shape.type_name
     if kind == "structure":
-        return _structure(shape, memo)
+        return structure(shape, memo)
     if kind == "list":
-        check = _list(shape, memo)
+        built = list_(shape, memo)
     elif kind == "map":
-        check = _map(shape, memo)
+        built = map_(shape, memo)
     else:
-        check = _scalar(shape)
-    memo[shape.name] = check
-    return check
+        built = scalar(shape)
+    memo[shape.name] = built
+    return built
+
+
+def _compile(shape: Shape, memo: dict[str, Check]) -> Check:
+    """The check for `shape`, memoised by shape name (recursive shapes reuse theirs)."""
+    return _memoised(shape, memo, _any_value, _structure, _list, _map, _scalar)
 
 
 def _any_value(value: Any, path: str, errors: list[str]) -> None:
@@ -132,22 +147,7 @@ def _always(value: Any) -> bool:
 def _quick(shape: Shape, memo: dict[str, Quick]) -> Quick:
     """A test that is True only for values the shape's Check passes without an error
     (False means "run the Check", not "invalid"), memoised by shape name."""
-    if shape.serialization.get("jsonvalue") or shape.metadata.get("document"):
-        return _always
-    found = memo.get(shape.name)
-    if found is not None:
-        return found
-    kind = shape.type_name
-    if kind == "structure":
-        return _quick_structure(shape, memo)
-    if kind == "list":
-        test = _quick_list(shape, memo)
-    elif kind == "map":
-        test = _quick_map(shape, memo)
-    else:
-        test = _quick_scalar(shape)
-    memo[shape.name] = test
-    return test
+    return _memoised(shape, memo, _always, _quick_structure, _quick_list, _quick_map, _quick_scalar)
 
 
 def _quick_structure(shape: Shape, memo: dict[str, Quick]) -> Quick:
@@ -226,15 +226,10 @@ def _quick_scalar(shape: Shape) -> Quick:
 
     kind = shape.type_name
     if kind in _INT_BOUNDS:
-        low = max(shape.metadata.get("min", -sys.maxsize), _INT_BOUNDS[kind][0])
-        high = min(shape.metadata.get("max", sys.maxsize), _INT_BOUNDS[kind][1])
+        low, high = _int_limits(shape)
         return lambda value: value.__class__ is int and low <= value <= high
     if kind == "string":
-        low = shape.metadata.get("min", 0)
-        high = shape.metadata.get("max", sys.maxsize)
-        pattern = shape.metadata.get("pattern")
-        match = _compile_pattern(pattern) if pattern else None
-        allowed = frozenset(shape.enum) if shape.enum else None
+        low, high, match, allowed = _string_limits(shape)
         if match is None and allowed is None:
             if low == 0 and high == sys.maxsize:
                 return lambda value: value.__class__ is str
@@ -355,11 +350,7 @@ def _scalar(shape: Shape) -> Check:
 
     if kind == "string":
         # The common case in one call: a str within its bounds, pattern and enum.
-        low = shape.metadata.get("min", 0)
-        high = shape.metadata.get("max", sys.maxsize)
-        pattern = shape.metadata.get("pattern")
-        match = _compile_pattern(pattern) if pattern else None
-        allowed = frozenset(shape.enum) if shape.enum else None
+        low, high, match, allowed = _string_limits(shape)
 
         def check_string(value: Any, path: str, errors: list[str]) -> None:
             if (
@@ -373,8 +364,7 @@ def _scalar(shape: Shape) -> Check:
 
         return check_string
     if kind in _INT_BOUNDS:
-        low = max(shape.metadata.get("min", -sys.maxsize), _INT_BOUNDS[kind][0])
-        high = min(shape.metadata.get("max", sys.maxsize), _INT_BOUNDS[kind][1])
+        low, high = _int_limits(shape)
 
         def check_int(value: Any, path: str, errors: list[str]) -> None:
             if value.__class__ is int and low <= value <= high:
@@ -390,6 +380,28 @@ def _scalar(shape: Shape) -> Check:
 
         return check_type
     return report
+
+
+def _int_limits(shape: Shape) -> tuple[int, int]:
+    """(lowest, highest) value of an integer shape: its range within its type's bounds."""
+    type_low, type_high = _INT_BOUNDS[shape.type_name]
+    low = max(shape.metadata.get("min", -sys.maxsize), type_low)
+    high = min(shape.metadata.get("max", sys.maxsize), type_high)
+    return low, high
+
+
+def _string_limits(
+    shape: Shape,
+) -> tuple[int, int, Callable[[str], Any] | None, frozenset[str] | None]:
+    """(min length, max length, pattern matcher or None, enum values or None) of a string
+    shape."""
+    pattern = shape.metadata.get("pattern")
+    return (
+        shape.metadata.get("min", 0),
+        shape.metadata.get("max", sys.maxsize),
+        _compile_pattern(pattern) if pattern else None,
+        frozenset(shape.enum) if shape.enum else None,
+    )
 
 
 def _value_rules(shape: Shape) -> list[tuple[Callable[[Any], bool], str]]:

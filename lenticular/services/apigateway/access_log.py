@@ -11,18 +11,15 @@ destinations are recorded, not written to.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
-Doc = dict[str, Any]
-log = logging.getLogger(__name__)
+from lenticular.services.apigateway.log_writer import BufferedLogWriter, Where
 
-FLUSH_DELAY_S = 0.1
+Doc = dict[str, Any]
+
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_-]+)*)")
 _LOG_GROUP_ARN = re.compile(r"^arn:[^:]+:logs:([^:]+):([^:]+):log-group:([^:]+)(?::\*)?$")
 
@@ -97,13 +94,10 @@ def _response_type(status: int, message: str | None) -> str:
     return "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
 
 
-class AccessLogWriter:
+class AccessLogWriter(BufferedLogWriter):
     """Buffers lines and writes them to CloudWatch Logs from the event loop."""
 
-    def __init__(self, logs_engine: Callable[[], Any]) -> None:
-        self._logs_engine = logs_engine
-        self._pending: list[tuple[tuple[str, str, str, str], int, str]] = []
-        self._scheduled = False
+    what = "access log"
 
     def add(self, stage: Doc, api_id: str, context: Doc, timestamp_ms: int) -> None:
         settings = stage.get("accessLogSettings") or {}
@@ -113,32 +107,9 @@ class AccessLogWriter:
             return
         region, account, group = target
         stream = stream_name(api_id, stage["stageName"])
-        self._pending.append(
-            ((account, region, group, stream), timestamp_ms, render(template, context))
-        )
-        if not self._scheduled:
-            self._scheduled = True
-            try:
-                asyncio.get_running_loop().call_later(FLUSH_DELAY_S, self.flush)
-            except RuntimeError:  # no loop (a direct call): write now
-                self.flush()
+        self._enqueue((account, region, group, stream), [(timestamp_ms, render(template, context))])
 
-    def flush(self) -> None:
-        self._scheduled = False
-        pending, self._pending = self._pending, []
-        batches: dict[tuple[str, str, str, str], list[tuple[int, str]]] = {}
-        for key, timestamp, line in pending:
-            batches.setdefault(key, []).append((timestamp, line))
-        if not batches:
-            return
-        try:
-            engine = self._logs_engine()
-        except Exception:  # noqa: BLE001 - CloudWatch Logs is not served
-            log.warning("access logs dropped: CloudWatch Logs is unavailable")
-            return
-        for (account, region, group, stream), events in batches.items():
-            try:
-                engine.group(account, region, group)  # must exist, as on AWS
-                engine.put_events(account, region, group, stream, events, create=True)
-            except Exception as error:  # noqa: BLE001 - a missing group drops its lines
-                log.info("access log lines for %s dropped: %s", group, error)
+    def _write(self, engine: Any, where: Where, events: list[tuple[int, str]]) -> None:
+        account, region, group, stream = where
+        engine.group(account, region, group)  # must exist, as on AWS
+        engine.put_events(account, region, group, stream, events, create=True)

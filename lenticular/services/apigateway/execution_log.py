@@ -24,20 +24,16 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-execution-
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.services.apigateway.integrations import with_stage_variables
+from lenticular.services.apigateway.log_writer import BufferedLogWriter
 
 Doc = dict[str, Any]
-log = logging.getLogger(__name__)
 
-FLUSH_DELAY_S = 0.1
 MAX_EVENT_BYTES = 1024  # standard execution logging cuts each event at 1 KB
 TRUNCATED = " [TRUNCATED]"
 LEVELS = ("INFO", "ERROR")
@@ -166,13 +162,11 @@ def execution_lines(
     return lines
 
 
-class ExecutionLogWriter:
-    """Buffers execution log lines and writes them to CloudWatch Logs from the event loop."""
+class ExecutionLogWriter(BufferedLogWriter):
+    """Buffers execution log lines and writes them to CloudWatch Logs from the event loop;
+    the group is created on first write, as API Gateway does."""
 
-    def __init__(self, logs_engine: Callable[[], Any]) -> None:
-        self._logs_engine = logs_engine
-        self._pending: list[tuple[tuple[str, str, str, str], list[tuple[int, str]]]] = []
-        self._scheduled = False
+    what = "execution log"
 
     def add(
         self,
@@ -187,30 +181,4 @@ class ExecutionLogWriter:
         if not lines:
             return
         key = (account_id, region, group_name(api_id, stage_name), stream_name(api_id, stage_name))
-        events = [(timestamp_ms, truncate(f"({request_id}) {line}")) for line in lines]
-        self._pending.append((key, events))
-        if not self._scheduled:
-            self._scheduled = True
-            try:
-                asyncio.get_running_loop().call_later(FLUSH_DELAY_S, self.flush)
-            except RuntimeError:  # no loop (a direct call): write now
-                self.flush()
-
-    def flush(self) -> None:
-        self._scheduled = False
-        pending, self._pending = self._pending, []
-        batches: dict[tuple[str, str, str, str], list[tuple[int, str]]] = {}
-        for key, events in pending:
-            batches.setdefault(key, []).extend(events)
-        if not batches:
-            return
-        try:
-            engine = self._logs_engine()
-        except Exception:  # noqa: BLE001 - CloudWatch Logs is not served
-            log.warning("execution logs dropped: CloudWatch Logs is unavailable")
-            return
-        for (account, region, group, stream), events in batches.items():
-            try:  # the group is created on first write, as API Gateway does
-                engine.put_events(account, region, group, stream, events, create=True)
-            except Exception as error:  # noqa: BLE001 - never fail the event loop
-                log.info("execution log lines for %s dropped: %s", group, error)
+        self._enqueue(key, [(timestamp_ms, truncate(f"({request_id}) {line}")) for line in lines])

@@ -88,6 +88,15 @@ def with_stage_variables(text: str, variables: dict[str, str]) -> str:
     return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
 
 
+def context_value(context: Doc, path: str) -> Any:
+    """The request context's value at a dotted `path` (`identity.sourceIp`, the name after
+    `$context.`); None when it is missing or not a single value (an object)."""
+    value: Any = context
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return None if isinstance(value, dict) else value
+
+
 # -- AWS_PROXY (Lambda) -------------------------------------------------------------------
 
 

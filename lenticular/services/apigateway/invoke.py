@@ -161,7 +161,7 @@ class Gateway:
 
     def _lambda_engine(self) -> Any:
         """Lambda's engine, loaded only when an API first needs it."""
-        return _LazyLambda(self._registry)
+        return LazyLambda(self._registry)
 
     async def handle(self, request: HttpRequest, api_id: str, path: str) -> HttpResponse:
         now = time.time()
@@ -395,8 +395,9 @@ def _integration_fields(kind: str | None, response: HttpResponse, latency_ms: in
     return fields
 
 
-class _LazyLambda:
-    """Lambda's engine, looked up from the registry when first invoked."""
+class LazyLambda:
+    """Lambda's engine, looked up from the registry when an integration or authorizer first
+    calls it."""
 
     __slots__ = ("_registry",)
 

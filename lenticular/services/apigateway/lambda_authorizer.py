@@ -23,7 +23,12 @@ from lenticular.protocol.http import HttpResponse
 from lenticular.services.apigateway import response_types
 from lenticular.services.apigateway.apis import lambda_function_arn
 from lenticular.services.apigateway.authorizers import DEFAULT_TTL, identity_sources
-from lenticular.services.apigateway.integrations import Invocation, bounded, with_stage_variables
+from lenticular.services.apigateway.integrations import (
+    Invocation,
+    bounded,
+    context_value,
+    with_stage_variables,
+)
 from lenticular.services.apigateway.proxy_event import build_event
 from lenticular.services.apigateway.response_types import GatewayError
 from lenticular.services.awslambda.configuration import parse_function
@@ -188,10 +193,8 @@ def source_value(call: Invocation, source: str) -> str | None:
         return values[-1] if kind == "querystring" else ",".join(values)
     if source.startswith("stageVariables."):
         return call.stage_variables.get(source[len("stageVariables.") :])
-    value: Any = call.request_context
-    for part in source.removeprefix("context.").split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return None if value is None or isinstance(value, dict) else str(value)
+    value = context_value(call.request_context, source.removeprefix("context."))
+    return None if value is None else str(value)
 
 
 def authorizer_event(authorizer: Doc, call: Invocation, arn: str, token: str | None) -> Doc:

@@ -16,7 +16,12 @@ import orjson
 
 from lenticular.protocol.http import HttpResponse
 from lenticular.services.apigateway import vtl
-from lenticular.services.apigateway.integrations import Invocation, error_response, internal_error
+from lenticular.services.apigateway.integrations import (
+    Invocation,
+    context_value,
+    error_response,
+    internal_error,
+)
 from lenticular.services.apigateway.vtl import MethodParams, TemplateVariables
 
 log = logging.getLogger(__name__)
@@ -121,10 +126,8 @@ def _common_source(call: Invocation, source: str) -> str | None:
     if source.startswith("stageVariables."):
         return call.stage_variables.get(source[len("stageVariables.") :])
     if source.startswith("context."):
-        value: Any = call.request_context
-        for part in source[len("context.") :].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return None if value is None or isinstance(value, dict) else vtl.java_string(value)
+        value = context_value(call.request_context, source[len("context.") :])
+        return None if value is None else vtl.java_string(value)
     return None
 
 

@@ -22,12 +22,12 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from lenticular.services.cloudwatch.models import Datum, MetricKey, canonical_dimensions
+from lenticular.services.cloudwatch.buffer import WriteBehind, merged_datum
+from lenticular.services.cloudwatch.models import MetricKey, canonical_dimensions
 
 Doc = dict[str, Any]
 NAMESPACE = "AWS/ApiGateway"
@@ -97,15 +97,15 @@ def _split(ones: int, total: int) -> list[tuple[float, float]]:
     return [(v, float(c)) for v, c in ((1.0, ones), (0.0, total - ones)) if c]
 
 
-class ApiMetrics:
+class ApiMetrics(WriteBehind):
     """Merges each request's datapoints per route and second; writes them about once a
     second to CloudWatch's metrics engine."""
 
+    _pending: dict[tuple[Any, ...], _Route]
+
     def __init__(self, engine: Callable[[], Any], interval: float = 1.0) -> None:
+        super().__init__(interval)
         self._get_engine = engine  # CloudWatch's MetricsEngine, loaded on first write
-        self.interval = interval
-        self._pending: dict[tuple[Any, ...], _Route] = {}
-        self._timer: asyncio.TimerHandle | None = None
 
     def record(
         self,
@@ -144,20 +144,9 @@ class ApiMetrics:
                 agg.hits += 1
             else:
                 agg.misses += 1
-        if self._timer is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._timer = loop.call_later(self.interval, self.flush)
+        self._schedule_flush()
 
-    def flush(self) -> None:
-        self._timer = None
-        pending, self._pending = self._pending, {}
-        if not pending:
-            return
+    def _write(self, pending: dict[tuple[Any, ...], _Route]) -> None:
         merged: dict[tuple[Any, ...], dict[float, float]] = {}
         for key, agg in pending.items():
             account, region, api_name, stage_name, resource, method, detailed, second = key
@@ -176,18 +165,7 @@ class ApiMetrics:
                     for value, count in pairs:
                         slot[value] = slot.get(value, 0.0) + count
         data = [
-            Datum(
-                account,
-                region,
-                MetricKey(NAMESPACE, name, dims),
-                float(second),
-                sum(counts.values()),
-                sum(v * c for v, c in counts.items()),
-                min(counts),
-                max(counts),
-                list(counts.items()),
-                unit,
-            )  # fmt: skip
+            merged_datum(account, region, MetricKey(NAMESPACE, name, dims), second, counts, unit)
             for (account, region, name, dims, unit, second), counts in merged.items()
         ]
         try:

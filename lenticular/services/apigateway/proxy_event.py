@@ -94,12 +94,42 @@ class ProxyReply:
     body: bytes
 
 
-def _header_value(value: Any) -> str:
+def header_text(value: Any) -> str:
+    """A reply header's value as sent: numbers as text, booleans as true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
         return str(value)
     raise MalformedReply(f"header value {value!r} is not a string")
+
+
+def reply_status(status: Any, problem: str) -> int:
+    """A reply's statusCode (a number, or digits in a string); MalformedReply(`problem`)
+    otherwise."""
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise MalformedReply(problem)
+    return status
+
+
+def reply_body(body: str | None, base64_encoded: bool) -> bytes:
+    """A reply's string body as bytes: decoded when `base64_encoded`, else UTF-8."""
+    if body is None:
+        return b""
+    if not base64_encoded:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        raise MalformedReply("body is not valid base64") from None
+
+
+def proxy_reply(status: int, headers: list[tuple[str, str]], data: bytes) -> ProxyReply:
+    """The reply, Content-Type application/json when it names none."""
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    return ProxyReply(status, headers, data)
 
 
 def parse_reply(payload: bytes, binary_types: list[str], accept: str | None) -> ProxyReply:
@@ -117,11 +147,7 @@ def parse_reply(payload: bytes, binary_types: list[str], accept: str | None) -> 
     unknown = set(reply) - _REPLY_KEYS
     if unknown:
         raise MalformedReply(f"unexpected fields {sorted(unknown)}")
-    status = reply.get("statusCode")
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise MalformedReply("statusCode missing or invalid")
+    status = reply_status(reply.get("statusCode"), "statusCode missing or invalid")
     headers: list[tuple[str, str]] = []
     multi = reply.get("multiValueHeaders") or {}
     single = reply.get("headers") or {}
@@ -132,26 +158,15 @@ def parse_reply(payload: bytes, binary_types: list[str], accept: str | None) -> 
         if not isinstance(values, list):
             raise MalformedReply("multiValueHeaders values must be lists")
         seen.add(name.lower())
-        headers.extend((name, _header_value(v)) for v in values)
+        headers.extend((name, header_text(v)) for v in values)
     for name, value in single.items():
         if name.lower() not in seen and value is not None:
-            headers.append((name, _header_value(value)))
+            headers.append((name, header_text(value)))
     headers = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
     content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
     decode_base64 = is_binary(accept, binary_types) or is_binary(content_type, binary_types)
     body = reply.get("body")
-    if body is None:
-        data = b""
-    elif isinstance(body, str):
-        if reply.get("isBase64Encoded") and decode_base64:
-            try:
-                data = base64.b64decode(body, validate=True)
-            except binascii.Error:
-                raise MalformedReply("body is not valid base64") from None
-        else:
-            data = body.encode("utf-8")
-    else:
+    if body is not None and not isinstance(body, str):
         raise MalformedReply("body must be a string")
-    if not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", "application/json"))
-    return ProxyReply(status, headers, data)
+    data = reply_body(body, bool(reply.get("isBase64Encoded")) and decode_base64)
+    return proxy_reply(status, headers, data)

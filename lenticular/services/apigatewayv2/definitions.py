@@ -78,12 +78,14 @@ def lambda_arn_of(uri: str) -> str | None:
     return None
 
 
-class DefinitionEngine:
-    def __init__(self, store: HttpApiStore, require_api: Callable[[str, str, str], Doc],
-                 changed: Callable[[str], None]) -> None:  # fmt: skip
+class ApiParts:
+    """Reading an API's parts (routes, integrations, authorizers, deployments, stages): the
+    API must exist, then the part, else NotFoundException."""
+
+    def __init__(self, store: HttpApiStore, require_api: Callable[[str, str, str], Doc]
+                 ) -> None:  # fmt: skip
         self.store = store
         self._require_api = require_api
-        self._changed = changed
 
     def _part(self, account_id: str, region: str, api_id: str, kind: str, label: str,
               part_id: str) -> Doc:  # fmt: skip
@@ -96,6 +98,32 @@ class DefinitionEngine:
     def list(self, account_id: str, region: str, api_id: str, kind: str) -> list[Doc]:
         self._require_api(account_id, region, api_id)
         return self.store.list_parts(api_id, kind)
+
+
+class DefinitionEngine(ApiParts):
+    def __init__(self, store: HttpApiStore, require_api: Callable[[str, str, str], Doc],
+                 changed: Callable[[str], None]) -> None:  # fmt: skip
+        super().__init__(store, require_api)
+        self._changed = changed
+
+    def _updated(self, account_id: str, region: str, params: Doc, kind: str, label: str,
+                 fields: tuple[str, ...]) -> tuple[str, str, Doc]:  # fmt: skip
+        """(api id, part id, the part) for an Update call: the part `params` names (its
+        `{label}Id`) with the `fields` that `params` sets applied, not yet saved."""
+        api_id, part_id = params["ApiId"], params[f"{label}Id"]
+        doc = self._part(account_id, region, api_id, kind, label, part_id)
+        for name in fields:
+            if params.get(name) is not None:
+                doc[name] = params[name]
+        return api_id, part_id, doc
+
+    def _save(self, api_id: str, kind: str, part_id: str, doc: Doc, *, new: bool = False
+              ) -> None:  # fmt: skip
+        if new:
+            self.store.add_part(api_id, kind, part_id, doc)
+        else:
+            self.store.put_part(api_id, kind, part_id, doc)
+        self._changed(api_id)
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -144,25 +172,21 @@ class DefinitionEngine:
         if managed:
             route["ApiGatewayManaged"] = True
         self._check_route(api_id, route, route["RouteId"])
-        self.store.add_part(api_id, "route", route["RouteId"], route)
-        self._changed(api_id)
+        self._save(api_id, "route", route["RouteId"], route, new=True)
         return route
 
     def get_route(self, account_id: str, region: str, api_id: str, route_id: str) -> Doc:
         return self._part(account_id, region, api_id, "route", "Route", route_id)
 
     def update_route(self, account_id: str, region: str, params: Doc) -> Doc:
-        api_id, route_id = params["ApiId"], params["RouteId"]
-        route = self.get_route(account_id, region, api_id, route_id)
-        for name in _ROUTE_FIELDS:
-            if params.get(name) is not None:
-                route[name] = params[name]
+        api_id, route_id, route = self._updated(
+            account_id, region, params, "route", "Route", _ROUTE_FIELDS
+        )
         if route.get("AuthorizationType") == "NONE":
             route.pop("AuthorizerId", None)
             route.pop("AuthorizationScopes", None)
         self._check_route(api_id, route, route_id)
-        self.store.put_part(api_id, "route", route_id, route)
-        self._changed(api_id)
+        self._save(api_id, "route", route_id, route)
         return route
 
     def delete_route(self, account_id: str, region: str, api_id: str, route_id: str) -> None:
@@ -227,8 +251,7 @@ class DefinitionEngine:
         if managed:
             integration["ApiGatewayManaged"] = True
         self._check_integration(integration)
-        self.store.add_part(api_id, "integration", integration["IntegrationId"], integration)
-        self._changed(api_id)
+        self._save(api_id, "integration", integration["IntegrationId"], integration, new=True)
         return integration
 
     def get_integration(self, account_id: str, region: str, api_id: str, integration_id: str
@@ -236,14 +259,11 @@ class DefinitionEngine:
         return self._part(account_id, region, api_id, "integration", "Integration", integration_id)
 
     def update_integration(self, account_id: str, region: str, params: Doc) -> Doc:
-        api_id, integration_id = params["ApiId"], params["IntegrationId"]
-        integration = self.get_integration(account_id, region, api_id, integration_id)
-        for name in _INTEGRATION_FIELDS:
-            if params.get(name) is not None:
-                integration[name] = params[name]
+        api_id, integration_id, integration = self._updated(
+            account_id, region, params, "integration", "Integration", _INTEGRATION_FIELDS
+        )
         self._check_integration(integration)
-        self.store.put_part(api_id, "integration", integration_id, integration)
-        self._changed(api_id)
+        self._save(api_id, "integration", integration_id, integration)
         return integration
 
     def delete_integration(self, account_id: str, region: str, api_id: str, integration_id: str
@@ -309,8 +329,7 @@ class DefinitionEngine:
             authorizer.setdefault("EnableSimpleResponses", False)
         authorizer["AuthorizerId"] = new_id(6)
         self._check_authorizer(authorizer)
-        self.store.add_part(api_id, "authorizer", authorizer["AuthorizerId"], authorizer)
-        self._changed(api_id)
+        self._save(api_id, "authorizer", authorizer["AuthorizerId"], authorizer, new=True)
         return authorizer
 
     def get_authorizer(self, account_id: str, region: str, api_id: str, authorizer_id: str
@@ -318,14 +337,11 @@ class DefinitionEngine:
         return self._part(account_id, region, api_id, "authorizer", "Authorizer", authorizer_id)
 
     def update_authorizer(self, account_id: str, region: str, params: Doc) -> Doc:
-        api_id, authorizer_id = params["ApiId"], params["AuthorizerId"]
-        authorizer = self.get_authorizer(account_id, region, api_id, authorizer_id)
-        for name in _AUTHORIZER_FIELDS:
-            if params.get(name) is not None:
-                authorizer[name] = params[name]
+        api_id, authorizer_id, authorizer = self._updated(
+            account_id, region, params, "authorizer", "Authorizer", _AUTHORIZER_FIELDS
+        )
         self._check_authorizer(authorizer)
-        self.store.put_part(api_id, "authorizer", authorizer_id, authorizer)
-        self._changed(api_id)
+        self._save(api_id, "authorizer", authorizer_id, authorizer)
         return authorizer
 
     def delete_authorizer(self, account_id: str, region: str, api_id: str, authorizer_id: str

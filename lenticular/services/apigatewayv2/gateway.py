@@ -16,7 +16,7 @@ from typing import Any
 
 from lenticular.protocol.http import HttpRequest, HttpResponse
 from lenticular.services.apigateway import access_log, iam_auth, throttling
-from lenticular.services.apigateway.invoke import request_time
+from lenticular.services.apigateway.invoke import LazyLambda, request_time
 from lenticular.services.apigatewayv2 import cors, integrations, responses
 from lenticular.services.apigatewayv2.jwt_authorizer import JwtResult, JwtVerifier
 from lenticular.services.apigatewayv2.lambda_authorizer import LambdaAuthorizers, identity_value
@@ -47,18 +47,6 @@ class ServedApi:
     endpoint_disabled: bool  # DisableExecuteApiEndpoint
 
 
-class _LazyLambda:
-    """Lambda's engine, looked up when an integration or authorizer first calls it."""
-
-    __slots__ = ("_registry",)
-
-    def __init__(self, registry: Any) -> None:
-        self._registry = registry
-
-    def invoke(self, *args: Any, **kwargs: Any) -> Any:
-        return self._registry.get("lambda").engine.invoke(*args, **kwargs)
-
-
 def _request_id() -> str:
     """An id shaped like HTTP APIs' (`apigw-requestid`): 11 random bytes in base64."""
     return base64.b64encode(os.urandom(11)).decode("ascii")
@@ -67,7 +55,7 @@ def _request_id() -> str:
 class HttpGateway:
     def __init__(self, store: HttpApiStore, registry: Any) -> None:
         self.store = store
-        self._lambda = _LazyLambda(registry)
+        self._lambda = LazyLambda(registry)
         self._apis: dict[str, ServedApi] = {}
         self.access_logs = access_log.AccessLogWriter(lambda: registry.get("logs").engine)
         self.throttles = throttling.Throttles()

@@ -18,7 +18,7 @@ import orjson
 
 from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpResponse
-from lenticular.services.apigateway.integrations import bounded, call_backend
+from lenticular.services.apigateway.integrations import bounded, call_backend, context_value
 from lenticular.services.apigateway.proxy_event import (
     HOP_BY_HOP,
     MalformedReply,
@@ -133,10 +133,8 @@ def _value(call: MatchedRequest, name: str, backend_headers: dict[str, str] | No
     if name.startswith("stageVariables."):
         return call.stage_variables.get(name[len("stageVariables.") :], "")
     if name.startswith("context."):
-        value: Any = call.context
-        for part in name[len("context.") :].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return "" if value is None or isinstance(value, dict) else str(value)
+        value = context_value(call.context, name[len("context.") :])
+        return "" if value is None else str(value)
     return ""
 
 

@@ -16,7 +16,7 @@ import orjson
 from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpResponse
 from lenticular.services.apigateway import lambda_authorizer as rest_authorizer
-from lenticular.services.apigateway.integrations import bounded
+from lenticular.services.apigateway.integrations import bounded, context_value
 from lenticular.services.apigateway.proxy_event import build_event
 from lenticular.services.apigatewayv2 import payload, responses
 from lenticular.services.apigatewayv2.definitions import lambda_arn_of
@@ -38,10 +38,8 @@ def identity_value(call: MatchedRequest, source: str) -> str | None:
     if source.startswith("$stageVariables."):
         return call.stage_variables.get(source[len("$stageVariables.") :])
     if source.startswith("$context."):
-        value: Any = call.context
-        for part in source[len("$context.") :].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return None if value is None or isinstance(value, dict) else str(value)
+        value = context_value(call.context, source[len("$context.") :])
+        return None if value is None else str(value)
     return None
 
 

@@ -7,12 +7,19 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-in
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 
 import orjson
 
-from lenticular.services.apigateway.proxy_event import HOP_BY_HOP, MalformedReply, ProxyReply
+from lenticular.services.apigateway.proxy_event import (
+    HOP_BY_HOP,
+    MalformedReply,
+    ProxyReply,
+    header_text,
+    proxy_reply,
+    reply_body,
+    reply_status,
+)
 
 Doc = dict[str, Any]
 _TEXT_MARKERS = ("json", "xml", "javascript", "yaml", "graphql")
@@ -73,14 +80,6 @@ def event_v2(*, route_key: str, raw_path: str, raw_query: str, headers: dict[str
     return event
 
 
-def _header_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise MalformedReply(f"header value {value!r} is not a string")
-
-
 def parse_reply_v2(payload: bytes) -> ProxyReply:
     """A 2.0 reply: `{statusCode, headers, cookies, body, isBase64Encoded}`; any other
     valid JSON (an object without statusCode, a string, a number...) is a 200
@@ -91,33 +90,19 @@ def parse_reply_v2(payload: bytes) -> ProxyReply:
         raise MalformedReply("not JSON") from None
     if not isinstance(reply, dict) or "statusCode" not in reply:
         return ProxyReply(200, [("Content-Type", "application/json")], payload)
-    status = reply["statusCode"]
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise MalformedReply("statusCode invalid")
+    status = reply_status(reply["statusCode"], "statusCode invalid")
     headers_in = reply.get("headers") or {}
     if not isinstance(headers_in, dict):
         raise MalformedReply("headers must be an object")
-    headers = [(k, _header_text(v)) for k, v in headers_in.items()
+    headers = [(k, header_text(v)) for k, v in headers_in.items()
                if v is not None and k.lower() not in HOP_BY_HOP]  # fmt: skip
     cookies = reply.get("cookies") or []
     if not isinstance(cookies, list):
         raise MalformedReply("cookies must be a list")
-    headers.extend(("Set-Cookie", _header_text(c)) for c in cookies)
+    headers.extend(("Set-Cookie", header_text(c)) for c in cookies)
     body = reply.get("body")
-    if body is None:
-        data = b""
-    elif isinstance(body, str):
-        if reply.get("isBase64Encoded"):
-            try:
-                data = base64.b64decode(body, validate=True)
-            except binascii.Error:
-                raise MalformedReply("body is not valid base64") from None
-        else:
-            data = body.encode("utf-8")
+    if body is None or isinstance(body, str):
+        data = reply_body(body, bool(reply.get("isBase64Encoded")))
     else:
         data = orjson.dumps(body)  # a JSON body that is not a string is sent as JSON
-    if not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", "application/json"))
-    return ProxyReply(status, headers, data)
+    return proxy_reply(status, headers, data)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from lenticular.services.apigateway.models import new_id
+from lenticular.services.apigatewayv2.definitions import ApiParts
 from lenticular.services.apigatewayv2.errors import (
     BadRequestException,
     ConflictException,
@@ -39,11 +40,10 @@ def _check_route_settings(settings: Doc | None) -> None:
         raise BadRequestException("Throttling limits must not be negative")
 
 
-class StageEngine:
+class StageEngine(ApiParts):
     def __init__(self, store: HttpApiStore, require_api: Callable[[str, str, str], Doc],
                  forget: Callable[[str], None]) -> None:  # fmt: skip
-        self.store = store
-        self._require_api = require_api
+        super().__init__(store, require_api)
         self._forget = forget  # drop what the data plane holds for an API
         self._held: dict[str, bool] = {}  # API -> whether a change waits for the batch's end
 
@@ -117,15 +117,10 @@ class StageEngine:
 
     def get_deployment(self, account_id: str, region: str, api_id: str, deployment_id: str
                        ) -> Doc:  # fmt: skip
-        self._require_api(account_id, region, api_id)
-        found = self.store.get_part(api_id, "deployment", deployment_id)
-        if found is None:
-            raise not_found("Deployment", deployment_id)
-        return found
+        return self._part(account_id, region, api_id, "deployment", "Deployment", deployment_id)
 
     def list_deployments(self, account_id: str, region: str, api_id: str) -> list[Doc]:
-        self._require_api(account_id, region, api_id)
-        return self.store.list_parts(api_id, "deployment")
+        return self.list(account_id, region, api_id, "deployment")
 
     def update_deployment(self, account_id: str, region: str, params: Doc) -> Doc:
         api_id, deployment_id = params["ApiId"], params["DeploymentId"]
@@ -193,15 +188,10 @@ class StageEngine:
         return stage
 
     def get_stage(self, account_id: str, region: str, api_id: str, name: str) -> Doc:
-        self._require_api(account_id, region, api_id)
-        found = self.store.get_part(api_id, "stage", name)
-        if found is None:
-            raise not_found("Stage", name)
-        return found
+        return self._part(account_id, region, api_id, "stage", "Stage", name)
 
     def list_stages(self, account_id: str, region: str, api_id: str) -> list[Doc]:
-        self._require_api(account_id, region, api_id)
-        return self.store.list_parts(api_id, "stage")
+        return self.list(account_id, region, api_id, "stage")
 
     def update_stage(self, account_id: str, region: str, params: Doc) -> Doc:
         api_id, name = params["ApiId"], params["StageName"]

@@ -28,11 +28,15 @@ class HttpApiStore:
 
     def create_api(self, api_id: str, account_id: str, region: str, doc: Doc) -> bool:
         """Add an API; False if its id is taken."""
+        return self._insert(
+            "INSERT INTO http_apis (id, account_id, region, doc) VALUES (?, ?, ?, ?)",
+            (api_id, account_id, region, _dumps(doc)),
+        )
+
+    def _insert(self, sql: str, args: tuple[Any, ...]) -> bool:
+        """Run an INSERT; False if the row's key is taken."""
         try:
-            self.db.execute(
-                "INSERT INTO http_apis (id, account_id, region, doc) VALUES (?, ?, ?, ?)",
-                (api_id, account_id, region, _dumps(doc)),
-            )
+            self.db.execute(sql, args)
         except sqlite3.IntegrityError:
             return False
         return True
@@ -71,14 +75,10 @@ class HttpApiStore:
 
     def add_part(self, api_id: str, kind: str, part_id: str, doc: Doc) -> bool:
         """Add a part; False if one of that kind and id exists."""
-        try:
-            self.db.execute(
-                "INSERT INTO http_api_parts (api_id, kind, id, doc) VALUES (?, ?, ?, ?)",
-                (api_id, kind, part_id, _dumps(doc)),
-            )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        return self._insert(
+            "INSERT INTO http_api_parts (api_id, kind, id, doc) VALUES (?, ?, ?, ?)",
+            (api_id, kind, part_id, _dumps(doc)),
+        )
 
     def get_part(self, api_id: str, kind: str, part_id: str) -> Doc | None:
         row = self.db.query_one(

@@ -14,11 +14,57 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from typing import TYPE_CHECKING, Any
 
-from lenticular.services.cloudwatch.engine import MetricsEngine
 from lenticular.services.cloudwatch.models import Datum, MetricKey, canonical_dimensions
 
+if TYPE_CHECKING:
+    from lenticular.services.cloudwatch.engine import MetricsEngine
+
 log = logging.getLogger(__name__)
+
+
+def merged_datum(
+    account_id: str, region: str, metric: MetricKey, second: int, counts: dict[float, float],
+    unit: str,
+) -> Datum:  # fmt: skip
+    """One datum of a metric's values within one whole second (`counts`: value -> how many
+    times it was seen)."""
+    return Datum(
+        account_id, region, metric, float(second),
+        float(sum(counts.values())), float(sum(v * n for v, n in counts.items())),
+        min(counts), max(counts), list(counts.items()), unit,
+    )  # fmt: skip
+
+
+class WriteBehind:
+    """A buffer (`_pending`, keyed as the subclass likes) handed to `_write` `interval`
+    seconds after its first unwritten value, from the event loop, or at once when there is
+    no running loop."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval  # seconds between writes while data keeps coming
+        self._timer: asyncio.TimerHandle | None = None
+        self._pending: dict[Any, Any] = {}
+
+    def _schedule_flush(self) -> None:
+        if self._timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._timer = loop.call_later(self.interval, self.flush)
+
+    def flush(self) -> None:
+        self._timer = None
+        pending, self._pending = self._pending, {}
+        if pending:
+            self._write(pending)
+
+    def _write(self, pending: dict[Any, Any]) -> None:
+        raise NotImplementedError
 
 
 class _Values:
@@ -37,20 +83,17 @@ class _Values:
         self.counts: dict[float, float] = {}
 
     def datum(self) -> Datum:
-        counts = self.counts
-        return Datum(
-            self.account_id, self.region, self.metric, float(self.second),
-            float(sum(counts.values())), float(sum(v * n for v, n in counts.items())),
-            min(counts), max(counts), list(counts.items()), self.unit,
-        )  # fmt: skip
+        return merged_datum(
+            self.account_id, self.region, self.metric, self.second, self.counts, self.unit
+        )
 
 
-class MetricBuffer:
+class MetricBuffer(WriteBehind):
+    _pending: dict[tuple, _Values]
+
     def __init__(self, engine: MetricsEngine, interval: float = 1.0) -> None:
+        super().__init__(interval)
         self.engine = engine
-        self.interval = interval  # seconds between writes while data keeps coming
-        self._pending: dict[tuple, _Values] = {}
-        self._timer: asyncio.TimerHandle | None = None
 
     def add(
         self,
@@ -71,20 +114,9 @@ class MetricBuffer:
             values = self._pending[key] = _Values(account_id, region, metric, unit, second)
         counts = values.counts
         counts[value] = counts.get(value, 0.0) + 1.0
-        if self._timer is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._timer = loop.call_later(self.interval, self.flush)
+        self._schedule_flush()
 
-    def flush(self) -> None:
-        self._timer = None
-        pending, self._pending = self._pending, {}
-        if not pending:
-            return
+    def _write(self, pending: dict[tuple, _Values]) -> None:
         try:
             self.engine.put_batch([values.datum() for values in pending.values()])
         except Exception:  # metrics must never break the caller (e.g. at shutdown)

@@ -1,16 +1,22 @@
-"""Helpers for the API Gateway tests: REST APIs with unique names on the shared server and
-plain HTTP calls to their stage URLs (path form and host form)."""
+"""Helpers for the API Gateway tests: REST APIs with unique names on the shared server,
+Lambda functions from source (`function`, also used by the HTTP API tests) and plain HTTP
+calls to stage URLs (path form and host form)."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from tests.services.awslambda.conftest import ROLE, make_zip
 
 
 def unique(prefix: str = "api") -> str:
@@ -26,6 +32,27 @@ class Reply:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test backend's request handler that does not log each request."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def http_backend(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on a free loopback port answering with `handler`; yields its
+    base URL ("http://127.0.0.1:PORT") and stops it afterwards."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def call(
@@ -53,6 +80,26 @@ def call(
         return Reply(response.status, {k.lower(): v for k, v in raw}, response.read(), raw)
     finally:
         connection.close()
+
+
+@pytest.fixture
+def function(aws_client: Callable[..., Any]) -> Callable[[str], str]:
+    """function(source) -> the ARN of a new python3.12 function `app.handler`."""
+    lam = aws_client("lambda")
+    names: list[str] = []
+
+    def create(source: str, **params: Any) -> str:
+        name = unique("fn")
+        lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+            Code={"ZipFile": make_zip({"app.py": source})}, **params,
+        )  # fmt: skip
+        names.append(name)
+        return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+    yield create
+    for name in names:
+        lam.delete_function(FunctionName=name)
 
 
 @pytest.fixture
@@ -96,6 +143,17 @@ def add_resource(apigw: Any, api: dict[str, Any], path: str) -> str:
     return parent
 
 
+def set_access_log(apigw: Any, api_id: str, arn: str, fmt: str, stage: str = "dev") -> None:
+    """Log the stage's requests to the log group `arn`, one `fmt` line each."""
+    apigw.update_stage(
+        restApiId=api_id, stageName=stage,
+        patchOperations=[
+            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
+            {"op": "replace", "path": "/accessLogSettings/format", "value": fmt},
+        ],
+    )  # fmt: skip
+
+
 def add_mock(
     apigw: Any,
     api: dict[str, Any],
@@ -105,11 +163,13 @@ def add_mock(
     status: int = 200,
     body: str = '{"mock": true}',
     headers: dict[str, str] | None = None,
+    api_key_required: bool = False,
 ) -> None:
     api_id = api["id"]
     apigw.put_method(
-        restApiId=api_id, resourceId=resource_id, httpMethod=http_method, authorizationType="NONE"
-    )
+        restApiId=api_id, resourceId=resource_id, httpMethod=http_method,
+        authorizationType="NONE", apiKeyRequired=api_key_required,
+    )  # fmt: skip
     apigw.put_integration(
         restApiId=api_id, resourceId=resource_id, httpMethod=http_method, type="MOCK",
         requestTemplates={"application/json": f'{{"statusCode": {status}}}'},

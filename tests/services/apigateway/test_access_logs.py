@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.services.apigateway.conftest import add_mock, add_resource, call, unique
+from tests.services.apigateway.conftest import add_mock, add_resource, call, set_access_log, unique
 
 JSON_FORMAT = json.dumps(
     {
@@ -60,13 +60,7 @@ def _api_with_access_logs(apigw, rest_api, arn: str, fmt: str) -> str:
     api = rest_api()
     add_mock(apigw, api, add_resource(apigw, api, "/items/{id}"), body='{"ok": true}')
     apigw.create_deployment(restApiId=api["id"], stageName="dev")
-    apigw.update_stage(
-        restApiId=api["id"], stageName="dev",
-        patchOperations=[
-            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
-            {"op": "replace", "path": "/accessLogSettings/format", "value": fmt},
-        ],
-    )  # fmt: skip
+    set_access_log(apigw, api["id"], arn, fmt)
     return api["id"]
 
 

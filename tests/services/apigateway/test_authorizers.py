@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.services.apigateway.conftest import add_resource, call
-from tests.services.apigateway.test_lambda_proxy import ECHO, function, lambda_uri  # noqa: F401
+from tests.services.apigateway.test_lambda_proxy import ECHO, lambda_uri
 
 TOKEN_AUTHORIZER = """
 import json

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from lenticular.services.apigateway.content_handling import _decode, convert
-from tests.services.apigateway.conftest import add_resource, call
-from tests.services.apigateway.test_lambda_proxy import function, lambda_uri  # noqa: F401
+from tests.services.apigateway.conftest import QuietHandler, add_resource, call, http_backend
+from tests.services.apigateway.test_lambda_proxy import lambda_uri
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
 BINARY_ECHO = """
@@ -32,7 +30,7 @@ def handler(event, context):
 """
 
 
-class _Bytes(BaseHTTPRequestHandler):
+class _Bytes(QuietHandler):
     """Answers the request body as it came, with the Content-Type named by ?type=."""
 
     def do_POST(self) -> None:
@@ -45,18 +43,11 @@ class _Bytes(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Bytes)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_backend(_Bytes) as url:
+        yield url
 
 
 def _http_method(apigw, api, path, backend, *, answer_type, request_handling=None,

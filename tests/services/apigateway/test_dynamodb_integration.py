@@ -11,7 +11,6 @@ import json
 import pytest
 
 from tests.services.apigateway.conftest import add_resource, call, unique
-from tests.services.awslambda.conftest import ROLE, make_zip
 
 INVOKE_ROLE = "arn:aws:iam::000000000000:role/apigateway-dynamodb"
 PUT_TEMPLATE = """{
@@ -75,25 +74,6 @@ def table(aws_client):
     )  # fmt: skip
     yield name
     ddb.delete_table(TableName=name)
-
-
-@pytest.fixture
-def function(aws_client):
-    lam = aws_client("lambda")
-    names: list[str] = []
-
-    def create(source: str) -> str:
-        name = unique("fn")
-        lam.create_function(
-            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
-            Code={"ZipFile": make_zip({"app.py": source})},
-        )  # fmt: skip
-        names.append(name)
-        return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-
-    yield create
-    for name in names:
-        lam.delete_function(FunctionName=name)
 
 
 @pytest.fixture

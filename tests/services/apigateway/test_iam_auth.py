@@ -14,7 +14,7 @@ from botocore.credentials import Credentials
 
 from lenticular.testing.server import LenticularServer
 from tests.services.apigateway.conftest import add_resource, call, unique
-from tests.services.apigateway.test_lambda_proxy import ECHO, function, lambda_uri  # noqa: F401
+from tests.services.apigateway.test_lambda_proxy import ECHO, lambda_uri
 
 IDENTITY_TEMPLATE = json.dumps({
     "accessKey": "$context.identity.accessKey",

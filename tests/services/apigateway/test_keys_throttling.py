@@ -17,16 +17,10 @@ from tests.services.apigateway.conftest import add_mock, add_resource, call
 def _keyed_api(apigw, rest_api, *, key_required=True):
     api = rest_api()
     rid = add_resource(apigw, api, "/things")
-    add_mock(apigw, api, rid)
     if key_required:
-        apigw.delete_method(restApiId=api["id"], resourceId=rid, httpMethod="GET")
-        apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="GET",
-                         authorizationType="NONE", apiKeyRequired=True)  # fmt: skip
-        apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="MOCK",
-                              requestTemplates={"application/json": '{"statusCode": 200}'})  # fmt: skip
-        apigw.put_integration_response(restApiId=api["id"], resourceId=rid, httpMethod="GET",
-                                       statusCode="200", selectionPattern="",
-                                       responseTemplates={"application/json": '{"ok": 1}'})  # fmt: skip
+        add_mock(apigw, api, rid, body='{"ok": 1}', api_key_required=True)
+    else:
+        add_mock(apigw, api, rid)
     apigw.create_deployment(restApiId=api["id"], stageName="dev")
     return api
 

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from tests.services.apigateway.conftest import add_resource, call, unique
-from tests.services.awslambda.conftest import ROLE, make_zip
 
 ECHO = """
 import json
@@ -35,25 +34,6 @@ TEXT = """
 def handler(event, context):
     return {"statusCode": 201, "body": "plain text", "isBase64Encoded": False}
 """
-
-
-@pytest.fixture
-def function(aws_client):
-    lam = aws_client("lambda")
-    names: list[str] = []
-
-    def create(source: str) -> str:
-        name = unique("fn")
-        lam.create_function(
-            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
-            Code={"ZipFile": make_zip({"app.py": source})},
-        )  # fmt: skip
-        names.append(name)
-        return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-
-    yield create
-    for name in names:
-        lam.delete_function(FunctionName=name)
 
 
 def lambda_uri(function_arn: str) -> str:

@@ -10,7 +10,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.apigateway.conftest import add_mock, add_resource, call, unique
+from tests.services.apigateway.conftest import add_mock, add_resource, call, set_access_log, unique
 
 PET = {
     "$schema": "http://json-schema.org/draft-04/schema#",
@@ -312,10 +312,7 @@ def test_validation_error_string_in_access_logs(lenticular_server, aws_client, a
     api_id = _validated_api(apigw, rest_api, body=True, parameters=False)
     # Not a JSON format: the detail string has quotes of its own (unescaped, as on AWS).
     fmt = "$context.error.responseType|$context.error.message|$context.error.validationErrorString"
-    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
-        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
-        {"op": "replace", "path": "/accessLogSettings/format", "value": fmt},
-    ])  # fmt: skip
+    set_access_log(apigw, api_id, arn, fmt)
     call(lenticular_server, api_id, "/dev/pets/1", method="POST", body=b'{"name": 1}')
     deadline = time.monotonic() + 5
     events = []

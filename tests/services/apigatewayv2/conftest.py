@@ -1,5 +1,6 @@
 """Helpers for the HTTP API tests: APIs with unique names on the shared server (deleted
-after each test), Lambda functions from source, and plain HTTP calls to stage URLs."""
+after each test); Lambda functions from source (`function`) and plain HTTP calls to stage
+URLs come from the REST API tests' conftest."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.services.apigateway.conftest import Reply, call, unique  # noqa: F401
-from tests.services.awslambda.conftest import ROLE, make_zip
+from tests.services.apigateway.conftest import (  # noqa: F401
+    QuietHandler,
+    Reply,
+    call,
+    function,
+    http_backend,
+    unique,
+)
 
 
 @pytest.fixture
@@ -35,26 +42,6 @@ def http_api(v2: Any) -> Callable[..., dict[str, Any]]:
             v2.delete_api(ApiId=api_id)
         except Exception:  # noqa: BLE001 - already deleted by the test
             pass
-
-
-@pytest.fixture
-def function(aws_client: Callable[..., Any]) -> Callable[[str], str]:
-    """function(source) -> the ARN of a new python3.12 function `app.handler`."""
-    lam = aws_client("lambda")
-    names: list[str] = []
-
-    def create(source: str, **params: Any) -> str:
-        name = unique("fn")
-        lam.create_function(
-            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
-            Code={"ZipFile": make_zip({"app.py": source})}, **params,
-        )  # fmt: skip
-        names.append(name)
-        return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-
-    yield create
-    for name in names:
-        lam.delete_function(FunctionName=name)
 
 
 def lambda_route(v2: Any, api_id: str, function_arn: str, route_key: str, *,

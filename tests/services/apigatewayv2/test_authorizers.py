@@ -5,10 +5,8 @@ REQUEST authorizers (payload 1.0 policies, 2.0 simple responses, result cache)."
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from tests.services.apigateway.test_iam_auth import signed_call
-from tests.services.apigatewayv2.conftest import call, lambda_route
+from tests.services.apigatewayv2.conftest import QuietHandler, call, http_backend, lambda_route
 
 ECHO = """
 import json
@@ -55,7 +53,7 @@ def handler(event, context):
 """
 
 
-class _Issuer(BaseHTTPRequestHandler):
+class _Issuer(QuietHandler):
     keys: dict[str, Any] = {}
     base = ""
     jwks_fetches = 0
@@ -77,21 +75,14 @@ class _Issuer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[tuple[str, RSAKey]]:
     key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"})
     _Issuer.keys = KeySet([key]).as_dict(private=False)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Issuer)
-    _Issuer.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield _Issuer.base, key
-    server.shutdown()
-    server.server_close()
+    with http_backend(_Issuer) as url:
+        _Issuer.base = url
+        yield url, key
 
 
 def token(key: RSAKey, issuer: str, **claims: Any) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.services.apigatewayv2.conftest import call, lambda_route, unique
+from tests.services.apigatewayv2.conftest import (
+    QuietHandler,
+    call,
+    http_backend,
+    lambda_route,
+    unique,
+)
 
 HELLO = """
 def handler(event, context):
@@ -19,7 +23,7 @@ def handler(event, context):
 """
 
 
-class _Echo(BaseHTTPRequestHandler):
+class _Echo(QuietHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
@@ -36,18 +40,11 @@ class _Echo(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = _answer
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_backend(_Echo) as url:
+        yield url
 
 
 def test_cors_preflight_and_response_headers(lenticular_server, v2, http_api, function):

@@ -12,6 +12,8 @@ import uuid
 
 import pytest
 
+from tests.services.cloudformation.conftest import deploy_stack
+
 pytest.importorskip("lenticular.services.apigatewayv2.provider")
 
 HANDLER = """import json
@@ -147,21 +149,8 @@ Outputs:
 """
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
 def deploy(cfn, stack: str, body: str, update: bool = False) -> dict[str, str]:
-    call = cfn.update_stack if update else cfn.create_stack
-    call(StackName=stack, TemplateBody=body,
-         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])  # fmt: skip
-    desc = cfn.describe_stacks(StackName=stack)["Stacks"][0]
-    if desc["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        events = cfn.describe_stack_events(StackName=stack)["StackEvents"]
-        reasons = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
-        raise AssertionError(f"{desc['StackStatus']}: {reasons}")
-    return {o["OutputKey"]: o["OutputValue"] for o in desc.get("Outputs", [])}
+    return deploy_stack(cfn, stack, body, update, ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"))
 
 
 def http(server, path: str, method: str = "GET", headers: dict | None = None):

@@ -37,11 +37,6 @@ def body(group: str = "a", table: bool = False) -> str:
     return TEMPLATE % {"group": group, "extra": TABLE if table else ""}
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
 def stack_name() -> str:
     return f"cs{uuid.uuid4().hex[:10]}"
 

@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from tests.services.cloudformation.conftest import deploy_stack
+
 TEMPLATE = """
 Resources:
   Api:
@@ -67,21 +69,6 @@ Outputs:
 """
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
-def _deploy(cfn, stack: str, body: str, update: bool = False) -> dict[str, str]:
-    (cfn.update_stack if update else cfn.create_stack)(StackName=stack, TemplateBody=body)
-    desc = cfn.describe_stacks(StackName=stack)["Stacks"][0]
-    if not desc["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in desc["StackStatus"]:
-        events = cfn.describe_stack_events(StackName=stack)["StackEvents"]
-        reasons = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
-        raise AssertionError(f"{desc['StackStatus']}: {reasons}")
-    return {o["OutputKey"]: o["OutputValue"] for o in desc.get("Outputs", [])}
-
-
 def _post(server, api_id: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
@@ -96,7 +83,7 @@ def test_models_validators_and_gateway_responses(cfn, aws_client, lenticular_ser
     apigw = aws_client("apigateway")
     stack = f"m{uuid.uuid4().hex[:10]}"
     values = {"name": stack, "description": "one", "required": "name", "status": 422}
-    out = _deploy(cfn, stack, TEMPLATE % values)
+    out = deploy_stack(cfn, stack, TEMPLATE % values)
     api_id = out["ApiId"]
     model = apigw.get_model(restApiId=api_id, modelName=out["Model"])
     assert model["description"] == "one"
@@ -118,7 +105,7 @@ def test_models_validators_and_gateway_responses(cfn, aws_client, lenticular_ser
     assert _post(lenticular_server, api_id, b'{"name": "rex"}')[0] == 200
 
     values.update(description="two", status=400)
-    _deploy(cfn, stack, TEMPLATE % values, update=True)
+    deploy_stack(cfn, stack, TEMPLATE % values, update=True)
     assert apigw.get_model(restApiId=api_id, modelName=out["Model"])["description"] == "two"
     custom = apigw.get_gateway_response(restApiId=api_id, responseType="BAD_REQUEST_BODY")
     assert custom["statusCode"] == "400"

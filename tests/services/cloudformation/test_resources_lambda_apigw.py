@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.cloudformation.conftest import deploy_stack
+
 LAYER_DIR = Path(tempfile.gettempdir()) / "lenticular-cfn-layer"
 
 FN = """
@@ -178,20 +180,8 @@ Outputs:
 )
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
 def deploy(cfn, stack: str, body: str, update: bool = False) -> dict[str, str]:
-    call = cfn.update_stack if update else cfn.create_stack
-    call(StackName=stack, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
-    desc = cfn.describe_stacks(StackName=stack)["Stacks"][0]
-    if not desc["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in desc["StackStatus"]:
-        events = cfn.describe_stack_events(StackName=stack)["StackEvents"]
-        reasons = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
-        raise AssertionError(f"{desc['StackStatus']}: {reasons}")
-    return {o["OutputKey"]: o["OutputValue"] for o in desc.get("Outputs", [])}
+    return deploy_stack(cfn, stack, body, update, ("CAPABILITY_IAM",))
 
 
 def get(server, api_id: str, path: str) -> tuple[int, bytes]:

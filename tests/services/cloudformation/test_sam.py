@@ -48,11 +48,6 @@ def handler(event, context):
 """
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
 def stack_name() -> str:
     return f"sam{uuid.uuid4().hex[:10]}"
 

@@ -82,11 +82,6 @@ def app(version: str = "v1", gsi: bool = False) -> str:
     return APP % {"version": version, "gsi": GSI if gsi else "", "gsk": gsk}
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
 def name() -> str:
     return f"s{uuid.uuid4().hex[:10]}"
 

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.services.cloudformation.conftest import deploy_stack
+
 TEMPLATE = """
 Resources:
   Api:
@@ -58,17 +60,8 @@ THIRD = """      UsagePlanName: platinum
       Tags: [{Key: tier, Value: top}]"""
 
 
-@pytest.fixture
-def cfn(aws_client):
-    return aws_client("cloudformation")
-
-
 def deploy(cfn, stack: str, props: str, update: bool = False) -> dict[str, str]:
-    call = cfn.update_stack if update else cfn.create_stack
-    call(StackName=stack, TemplateBody=TEMPLATE % props)
-    desc = cfn.describe_stacks(StackName=stack)["Stacks"][0]
-    assert desc["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), desc
-    return {o["OutputKey"]: o["OutputValue"] for o in desc["Outputs"]}
+    return deploy_stack(cfn, stack, TEMPLATE % props, update)
 
 
 def test_usage_plan_changes_are_patched_in_place(cfn, aws_client):

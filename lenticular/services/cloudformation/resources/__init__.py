@@ -78,6 +78,21 @@ def tag_map(tags: list[dict[str, Any]] | None) -> dict[str, str]:
     return {t["Key"]: str(t["Value"]) for t in tags or []}
 
 
+def retag(
+    env: Deployment, service: str, arn: str, old: dict[str, str], new: dict[str, str],
+    arn_member: str = "ResourceArn",
+) -> None:  # fmt: skip
+    """The UntagResource and TagResource calls that take a resource from tags `old` to
+    `new` (`{key: value}`); none when they are equal."""
+    if old == new:
+        return
+    gone = [k for k in old if k not in new]
+    if gone:
+        env.call(service, "UntagResource", {arn_member: arn, "TagKeys": gone})
+    if new:
+        env.call(service, "TagResource", {arn_member: arn, "Tags": new})
+
+
 def resource_types() -> dict[str, ResourceType]:
     from lenticular.services.cloudformation.resources import (
         apigateway_authorizer,

@@ -33,9 +33,13 @@ def _bool(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).lower() == "true"
 
 
-def _ignore_missing(error: ServiceError) -> None:
-    if error.code != "NotFoundException":
-        raise error
+def _delete(env: Deployment, operation: str, params: dict[str, Any]) -> None:
+    """An API Gateway Delete call; a part already gone is deleted."""
+    try:
+        env.call("apigateway", operation, params)
+    except ServiceError as error:
+        if error.code != "NotFoundException":
+            raise
 
 
 class Model(ResourceType):
@@ -77,11 +81,9 @@ class Model(ResourceType):
         return state
 
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
-        try:
-            env.call("apigateway", "DeleteModel",
-                     {"restApiId": props["RestApiId"], "modelName": state.physical_id})  # fmt: skip
-        except ServiceError as error:
-            _ignore_missing(error)
+        _delete(
+            env, "DeleteModel", {"restApiId": props["RestApiId"], "modelName": state.physical_id}
+        )
 
 
 class RequestValidator(ResourceType):
@@ -116,11 +118,8 @@ class RequestValidator(ResourceType):
         return state
 
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
-        try:
-            env.call("apigateway", "DeleteRequestValidator",
-                     {"restApiId": props["RestApiId"], "requestValidatorId": state.physical_id})  # fmt: skip
-        except ServiceError as error:
-            _ignore_missing(error)
+        _delete(env, "DeleteRequestValidator",
+                {"restApiId": props["RestApiId"], "requestValidatorId": state.physical_id})  # fmt: skip
 
 
 class GatewayResponse(ResourceType):
@@ -140,11 +139,8 @@ class GatewayResponse(ResourceType):
         return state
 
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
-        try:
-            env.call("apigateway", "DeleteGatewayResponse",
-                     {"restApiId": props["RestApiId"], "responseType": props["ResponseType"]})  # fmt: skip
-        except ServiceError as error:
-            _ignore_missing(error)
+        _delete(env, "DeleteGatewayResponse",
+                {"restApiId": props["RestApiId"], "responseType": props["ResponseType"]})  # fmt: skip
 
     @staticmethod
     def _put(env: Deployment, props: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from lenticular.services.cloudformation.errors import ValidationError
 from lenticular.services.cloudformation.intrinsics import ResourceState
 from lenticular.services.cloudformation.resources import Deployment as Env
-from lenticular.services.cloudformation.resources import ResourceType
+from lenticular.services.cloudformation.resources import ResourceType, retag
 from lenticular.services.cloudformation.resources.apigatewayv2_values import changed, pick, typed
 
 _FIELDS = ("ApiKeySelectionExpression", "CredentialsArn", "Description",
@@ -80,14 +80,8 @@ class Api(ResourceType):
             env.call("apigatewayv2", "DeleteCorsConfiguration", {"ApiId": api_id})
         if update:
             env.call("apigatewayv2", "UpdateApi", {"ApiId": api_id, **update})
-        old_tags, new_tags = before.get("Tags") or {}, after.get("Tags") or {}
-        if old_tags != new_tags:
-            arn = f"arn:aws:apigateway:{env.region}::/apis/{api_id}"
-            gone = [k for k in old_tags if k not in new_tags]
-            if gone:
-                env.call("apigatewayv2", "UntagResource", {"ResourceArn": arn, "TagKeys": gone})
-            if new_tags:
-                env.call("apigatewayv2", "TagResource", {"ResourceArn": arn, "Tags": new_tags})
+        arn = f"arn:aws:apigateway:{env.region}::/apis/{api_id}"
+        retag(env, "apigatewayv2", arn, before.get("Tags") or {}, after.get("Tags") or {})
 
 
 def _body(props: dict[str, Any]) -> str | None:

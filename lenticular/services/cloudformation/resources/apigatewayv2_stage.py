@@ -15,7 +15,7 @@ from typing import Any
 
 from lenticular.services.cloudformation.intrinsics import ResourceState
 from lenticular.services.cloudformation.resources import Deployment as Env
-from lenticular.services.cloudformation.resources import ResourceType
+from lenticular.services.cloudformation.resources import ResourceType, retag
 from lenticular.services.cloudformation.resources.apigatewayv2_values import (
     changed,
     pick,
@@ -62,13 +62,8 @@ class Stage(ResourceType):
             env.call("apigatewayv2", "UpdateStage", {"ApiId": api_id, "StageName": stage, **update})
         old_tags = {k: str(v) for k, v in (old.get("Tags") or {}).items()}
         new_tags = {k: str(v) for k, v in (new.get("Tags") or {}).items()}
-        if old_tags != new_tags:
-            arn = f"arn:aws:apigateway:{env.region}::/apis/{api_id}/stages/{stage}"
-            gone = [k for k in old_tags if k not in new_tags]
-            if gone:
-                env.call("apigatewayv2", "UntagResource", {"ResourceArn": arn, "TagKeys": gone})
-            if new_tags:
-                env.call("apigatewayv2", "TagResource", {"ResourceArn": arn, "Tags": new_tags})
+        arn = f"arn:aws:apigateway:{env.region}::/apis/{api_id}/stages/{stage}"
+        retag(env, "apigatewayv2", arn, old_tags, new_tags)
         return state
 
     def delete(self, env: Env, state: ResourceState, props: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import zipfile
 from typing import Any
 
 from lenticular.services.cloudformation.intrinsics import ResourceState
-from lenticular.services.cloudformation.resources import Deployment, ResourceType, tag_map
+from lenticular.services.cloudformation.resources import Deployment, ResourceType, retag, tag_map
 
 _CONFIG = (
     "Architectures", "DeadLetterConfig", "Description", "Environment", "EphemeralStorage",
@@ -62,13 +62,7 @@ class Function(ResourceType):
             else:
                 _set_concurrency(env, name, new["ReservedConcurrentExecutions"])
         old_tags, new_tags = tag_map(old.get("Tags")), tag_map(new.get("Tags"))
-        if old_tags != new_tags:
-            arn = state.attributes["Arn"]
-            gone = [k for k in old_tags if k not in new_tags]
-            if gone:
-                env.call("lambda", "UntagResource", {"Resource": arn, "TagKeys": gone})
-            if new_tags:
-                env.call("lambda", "TagResource", {"Resource": arn, "Tags": new_tags})
+        retag(env, "lambda", state.attributes["Arn"], old_tags, new_tags, arn_member="Resource")
         return state
 
     def delete(self, env: Deployment, state: ResourceState, props: dict[str, Any]) -> None:
