@@ -178,7 +178,9 @@ class Lenticular:
             wire = self.wire_for(service)
             ctx.service_model = wire.model
             ctx.codec = wire.codec or codec_for(wire.model, request)  # 3. protocol
-            ctx.operation, uri_params = ctx.codec.find_operation(wire.model, request)  # 4. operation
+            ctx.operation, uri_params = ctx.codec.find_operation(
+                wire.model, request
+            )  # 4. operation
             self.authenticate(ctx, credential)  # 5. account, region, signature
             if ctx.codec.name in _RPC_CODECS:  # 6. request compression, size limit
                 request = decoded_rpc_request(request)
@@ -197,7 +199,9 @@ class Lenticular:
             response = self.error_response(ctx, error)
         except Exception as exc:  # a bug in lenticular: answer like AWS, log the details
             log.exception("internal error in %s.%s", ctx.service, ctx.operation_name)
-            response = self.error_response(ctx, InternalFailure(f"Internal error: {type(exc).__name__}"))
+            response = self.error_response(
+                ctx, InternalFailure(f"Internal error: {type(exc).__name__}")
+            )
         if ctx.service == "dynamodb":  # DynamoDB compresses large responses on request
             response = compress_response(response, request.headers.get("accept-encoding"))
         if debug:  # 10. log
@@ -216,9 +220,15 @@ class Lenticular:
         if credential is None:
             ctx.region = self.config.default_region
             operation = ctx.operation
-            if self.config.verify_signatures and operation is not None and operation.auth_type != "none":
+            if (
+                self.config.verify_signatures
+                and operation is not None
+                and operation.auth_type != "none"
+            ):
                 protocol = ctx.codec.name if ctx.codec is not None else None
-                raise auth_errors.missing_authentication(auth_errors.dialect_for(ctx.service, protocol))
+                raise auth_errors.missing_authentication(
+                    auth_errors.dialect_for(ctx.service, protocol)
+                )
             return
         ctx.region = credential.region or self.config.default_region
         ctx.access_key = credential.access_key

@@ -50,14 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     _data_dir_flag(reset, defaults)
 
     logs = sub.add_parser("logs", help="print a function's (or any log group's) log events")
-    logs.add_argument("name", help="function name (-> /aws/lambda/NAME) or a log group starting with /")
+    logs.add_argument(
+        "name", help="function name (-> /aws/lambda/NAME) or a log group starting with /"
+    )
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
     logs.add_argument("--since", type=int, default=10, help="minutes back to start (default 10)")
     logs.add_argument("--filter-pattern", default=None, help="CloudWatch Logs filter pattern")
-    logs.add_argument("--endpoint-url", default=None, help="server (default: AWS_ENDPOINT_URL or the port)")
+    logs.add_argument(
+        "--endpoint-url", default=None, help="server (default: AWS_ENDPOINT_URL or the port)"
+    )
     logs.add_argument("--port", type=int, default=defaults.port)
 
-    deploy = sub.add_parser("deploy", help="deploy a CloudFormation or SAM template to a running server")
+    deploy = sub.add_parser(
+        "deploy", help="deploy a CloudFormation or SAM template to a running server"
+    )
     from lenticular import deploy as deploy_module
 
     deploy_module.add_arguments(deploy)
@@ -155,7 +161,9 @@ def _pid_alive(pid: int) -> bool:
 def logs_command(args: argparse.Namespace) -> int:
     from lenticular.services.logs.tail import lambda_group_name, tail
 
-    endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://localhost:{args.port}"
+    endpoint = (
+        args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://localhost:{args.port}"
+    )
     since_ms = int((time.time() - args.since * 60) * 1000)
     tail(
         endpoint,
@@ -174,7 +182,9 @@ def reset_command(data_dir: Path) -> int:
     try:
         DataDir(data_dir).wipe()
     except DataDirBusy:
-        print(f"lenticular: a server is running on {data_dir}; stop it before reset", file=sys.stderr)
+        print(
+            f"lenticular: a server is running on {data_dir}; stop it before reset", file=sys.stderr
+        )
         return 1
     print(f"lenticular: wiped {data_dir.resolve()}")
     return 0

@@ -1,7 +1,7 @@
 """The operations lenticular implements per service, from the registry and botocore's models.
 
-    python -m lenticular.coverage --write docs/coverage.md   # regenerate
-    python -m lenticular.coverage --check docs/coverage.md   # fail if stale (CI)
+python -m lenticular.coverage --write docs/coverage.md   # regenerate
+python -m lenticular.coverage --check docs/coverage.md   # fail if stale (CI)
 """
 
 from __future__ import annotations

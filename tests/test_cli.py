@@ -16,7 +16,9 @@ import pytest
 from lenticular.testing.server import free_port
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lenticular", *args],
         capture_output=True,
@@ -26,10 +28,22 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 30) 
     )
 
 
-def start_up(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+def start_up(
+    data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
     """Start `lenticular up`, return the process and its banner once it says ready."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lenticular", "up", "--port", str(port), "--data-dir", str(data_dir), *extra],
+        [
+            sys.executable,
+            "-m",
+            "lenticular",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -130,7 +144,10 @@ def test_reset_wipes_state_and_refuses_while_running(tmp_path):
     assert [p.name for p in data_dir.iterdir()] == ["server.lock"]
 
 
-@pytest.mark.skipif(shutil.which("aws") is None and not (Path(sys.executable).parent / "aws").exists(), reason="awscli not installed")
+@pytest.mark.skipif(
+    shutil.which("aws") is None and not (Path(sys.executable).parent / "aws").exists(),
+    reason="awscli not installed",
+)
 def test_aws_cli_get_caller_identity(lenticular_server):
     aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or "aws"
     env = {
@@ -140,7 +157,9 @@ def test_aws_cli_get_caller_identity(lenticular_server):
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    out = subprocess.run([aws, "sts", "get-caller-identity"], capture_output=True, text=True, env=env, timeout=60)
+    out = subprocess.run(
+        [aws, "sts", "get-caller-identity"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     identity = json.loads(out.stdout)
     assert identity["Account"] == "000000000000"

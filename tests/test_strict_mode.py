@@ -32,7 +32,10 @@ def strict_server(tmp_path_factory):
 def error_of(call) -> dict:
     with pytest.raises(ClientError) as err:
         call()
-    return {**err.value.response["Error"], "Status": err.value.response["ResponseMetadata"]["HTTPStatusCode"]}
+    return {
+        **err.value.response["Error"],
+        "Status": err.value.response["ResponseMetadata"]["HTTPStatusCode"],
+    }
 
 
 def test_good_signatures_pass(strict_server):
@@ -78,7 +81,9 @@ def test_temporary_credentials_are_accepted_and_checked(strict_server):
     )
     assert good.get_caller_identity()["Account"] == "222222222222"
     no_token = strict_server.client(
-        "sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"]
+        "sts",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
     )
     assert error_of(no_token.get_caller_identity)["Code"] == "InvalidClientTokenId"
 

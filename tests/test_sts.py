@@ -72,7 +72,9 @@ def test_get_session_token_keeps_the_callers_identity(lenticular_server):
 
 def test_assume_role_rejects_malformed_role_arn(aws_client):
     with pytest.raises(ClientError) as err:
-        aws_client("sts").assume_role(RoleArn="arn:aws:s3:::not-a-role-at-all", RoleSessionName="xx")
+        aws_client("sts").assume_role(
+            RoleArn="arn:aws:s3:::not-a-role-at-all", RoleSessionName="xx"
+        )
     assert err.value.response["Error"]["Code"] == "ValidationError"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 

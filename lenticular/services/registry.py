@@ -73,7 +73,9 @@ class ServiceRegistry:
 
 
 def method_name(operation: str) -> str:
-    return _METHOD_NAMES.get(operation) or _METHOD_NAMES.setdefault(operation, xform_name(operation))
+    return _METHOD_NAMES.get(operation) or _METHOD_NAMES.setdefault(
+        operation, xform_name(operation)
+    )
 
 
 _METHOD_NAMES: dict[str, str] = {}
@@ -89,4 +91,6 @@ def implemented_operations(service: str) -> set[str]:
     module, cls = target.split(":")
     provider_cls = getattr(importlib.import_module(module), cls)
     model = service_model(service)
-    return {op for op in model.operation_names if callable(getattr(provider_cls, method_name(op), None))}
+    return {
+        op for op in model.operation_names if callable(getattr(provider_cls, method_name(op), None))
+    }

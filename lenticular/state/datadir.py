@@ -1,10 +1,10 @@
 """The data dir: where every byte of lenticular's state lives.
 
-    <data dir>/
-      server.json          the running server's pid, address and services (for `status`)
-      server.lock          held (flock) by the running server: one server per data dir
-      <service>.sqlite     one SQLite database per service; rows keyed by account and region
-      blobs/<service>/...  large values as plain files, written by atomic rename
+<data dir>/
+  server.json          the running server's pid, address and services (for `status`)
+  server.lock          held (flock) by the running server: one server per data dir
+  <service>.sqlite     one SQLite database per service; rows keyed by account and region
+  blobs/<service>/...  large values as plain files, written by atomic rename
 """
 
 from __future__ import annotations

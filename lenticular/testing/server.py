@@ -80,7 +80,9 @@ class LenticularServer:
             except OSError:
                 time.sleep(0.02)
         self.stop()
-        raise RuntimeError(f"lenticular did not start within {self.startup_timeout}s:\n{self.log()}")
+        raise RuntimeError(
+            f"lenticular did not start within {self.startup_timeout}s:\n{self.log()}"
+        )
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM and wait (a clean shutdown); returns the exit code."""

@@ -38,7 +38,9 @@ def test_wal_and_migrations_apply_once_in_order(tmp_path):
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path):
-    db = Database(tmp_path / "b.sqlite", migrations(tmp_path, "CREATE TABLE t (k TEXT PRIMARY KEY);"))
+    db = Database(
+        tmp_path / "b.sqlite", migrations(tmp_path, "CREATE TABLE t (k TEXT PRIMARY KEY);")
+    )
     with pytest.raises(sqlite3.IntegrityError):
         with db.write() as conn:
             conn.execute("INSERT INTO t VALUES ('x')")

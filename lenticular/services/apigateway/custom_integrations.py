@@ -192,9 +192,7 @@ async def http_integration(call: Invocation) -> HttpResponse:
     headers = dict(mapped.headers)
     if mapped.body:
         headers.setdefault("Content-Type", mapped.content_type)
-    answer = await call_backend(
-        call, integration_method(call), url, headers, mapped.body, "HTTP"
-    )
+    answer = await call_backend(call, integration_method(call), url, headers, mapped.body, "HTTP")
     if isinstance(answer, HttpResponse):
         return answer  # API Gateway's own 500/504: no backend response to map
     status, kept, body = answer

@@ -112,9 +112,7 @@ class EventQueue:
         max_retries = settings.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES)
         now = time.time()
         if now - event.enqueued_at > max_age:
-            self._deliver(
-                ref, event, settings, "EventAgeExceeded", None, "$LATEST", event.attempts
-            )
+            self._deliver(ref, event, settings, "EventAgeExceeded", None, "$LATEST", event.attempts)
             self.store.finish(event.id)
             return
         try:

@@ -284,8 +284,7 @@ def _check_filter_keys(request: _Request, keys: tuple[str, ...]) -> None:
     for name in used:
         if name in keys:
             raise ValidationException(
-                f"{what} can only contain non-primary key attributes: Primary key attribute:"
-                f" {name}"
+                f"{what} can only contain non-primary key attributes: Primary key attribute: {name}"
             )
 
 

@@ -315,8 +315,7 @@ def check_multi_attribute_key(schema: list[dict[str, Any]], index: str) -> None:
         )
     if len(set(names)) != len(names):
         raise ValidationException(
-            f"{INVALID}Index KeySchema: two KeySchemaElements have the same name for index:"
-            f" {index}"
+            f"{INVALID}Index KeySchema: two KeySchemaElements have the same name for index: {index}"
         )
 
 

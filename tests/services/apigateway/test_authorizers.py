@@ -154,7 +154,9 @@ def test_request_authorizer(lenticular_server, apigw, rest_api, function):  # no
     assert context["type"] == "REQUEST" and context["path"] == "/dev/orders/7"
     missing = call(lenticular_server, api["id"], "/dev/orders/7", headers={"X-Team": "blue"})
     assert missing.status == 401
-    denied = call(lenticular_server, api["id"], "/dev/orders/7?ticket=1", headers={"X-Team": "blue"})
+    denied = call(
+        lenticular_server, api["id"], "/dev/orders/7?ticket=1", headers={"X-Team": "blue"}
+    )
     assert denied.status == 403
 
 

@@ -66,7 +66,9 @@ def test_api_key_needs_a_plan_bound_to_the_stage(lenticular_server, apigw, rest_
     apigw.put_integration(restApiId=other["id"], resourceId=other["rootResourceId"],
                           httpMethod="GET", type="MOCK")  # fmt: skip
     apigw.create_deployment(restApiId=other["id"], stageName="dev")
-    wrong = apigw.create_usage_plan(name="wrong", apiStages=[{"apiId": other["id"], "stage": "dev"}])
+    wrong = apigw.create_usage_plan(
+        name="wrong", apiStages=[{"apiId": other["id"], "stage": "dev"}]
+    )
     plans.append(("plan", wrong["id"]))
     apigw.create_usage_plan_key(usagePlanId=wrong["id"], keyId=key["id"], keyType="API_KEY")
     assert call(lenticular_server, api["id"], "/dev/things", headers=headers).status == 403
@@ -75,8 +77,9 @@ def test_api_key_needs_a_plan_bound_to_the_stage(lenticular_server, apigw, rest_
     apigw.create_usage_plan_key(usagePlanId=right["id"], keyId=key["id"], keyType="API_KEY")
     reply = call(lenticular_server, api["id"], "/dev/things", headers=headers)
     assert (reply.status, reply.json()) == (200, {"ok": 1})
-    apigw.update_api_key(apiKey=key["id"],
-                         patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+    apigw.update_api_key(
+        apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}]
+    )
     assert call(lenticular_server, api["id"], "/dev/things", headers=headers).status == 403
 
 
@@ -84,7 +87,9 @@ def test_usage_plan_burst_gives_429(lenticular_server, apigw, rest_api, plans):
     api = _keyed_api(apigw, rest_api)
     key, _ = _key_and_plan(apigw, plans, api, throttle={"burstLimit": 2, "rateLimit": 1.0})
     headers = {"x-api-key": key["value"]}
-    statuses = [call(lenticular_server, api["id"], "/dev/things", headers=headers) for _ in range(5)]
+    statuses = [
+        call(lenticular_server, api["id"], "/dev/things", headers=headers) for _ in range(5)
+    ]
     assert [r.status for r in statuses] == [200, 200, 429, 429, 429]
     assert statuses[-1].json() == {"message": "Too Many Requests"}
 

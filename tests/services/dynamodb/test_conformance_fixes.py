@@ -105,16 +105,25 @@ def test_multi_attribute_gsi_query_prefix_and_order(ddb: Any, gsi_2h2r: str) -> 
 @pytest.mark.parametrize(
     "condition, message",
     [
-        ("h1 = :v", "Query key condition not supported: every HASH key attribute of the index"
-         " needs an equality condition; HASH key attributes: [h1, h2], missing or not an"
-         " equality: h2"),
-        ("h1 = :v AND h2 = :v AND r2 = :v", "Query key condition not supported: RANGE key"
-         " attributes must be used from the first one without gaps, and each but the last one"
-         " used needs an equality condition; RANGE key attributes: [r1, r2], used: [r2]"),
-        ("h1 = :v AND h2 = :v AND r1 > :v AND r2 = :v", "Query key condition not supported:"
-         " RANGE key attributes must be used from the first one without gaps, and each but the"
-         " last one used needs an equality condition; RANGE key attributes: [r1, r2], used:"
-         " [r1, r2]"),
+        (
+            "h1 = :v",
+            "Query key condition not supported: every HASH key attribute of the index"
+            " needs an equality condition; HASH key attributes: [h1, h2], missing or not an"
+            " equality: h2",
+        ),
+        (
+            "h1 = :v AND h2 = :v AND r2 = :v",
+            "Query key condition not supported: RANGE key"
+            " attributes must be used from the first one without gaps, and each but the last one"
+            " used needs an equality condition; RANGE key attributes: [r1, r2], used: [r2]",
+        ),
+        (
+            "h1 = :v AND h2 = :v AND r1 > :v AND r2 = :v",
+            "Query key condition not supported:"
+            " RANGE key attributes must be used from the first one without gaps, and each but the"
+            " last one used needs an equality condition; RANGE key attributes: [r1, r2], used:"
+            " [r1, r2]",
+        ),
     ],
 )
 def test_multi_attribute_gsi_query_rules(
@@ -133,8 +142,7 @@ def test_multi_attribute_gsi_filter_on_index_key_refused(ddb: Any, gsi_2h2r: str
         )  # fmt: skip
     assert error_of(info) == (
         "ValidationException",
-        "Filter Expression can only contain non-primary key attributes: Primary key"
-        " attribute: r1",
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: r1",
     )
 
 
@@ -153,14 +161,20 @@ def test_multi_attribute_gsi_wrong_type_refused(ddb: Any, gsi_2h2r: str) -> None
 @pytest.mark.parametrize(
     "schema, message",
     [
-        ([("a", "HASH"), ("b", "RANGE"), ("c", "HASH")],
-         f"{INVALID}Index KeySchema: all HASH key elements must precede all RANGE key elements"
-         " for index: gsi"),
-        ([(f"a{i}", "HASH") for i in range(5)],
-         f"{INVALID}Index KeySchema: a global secondary index can have at most 4 HASH key"
-         " attributes, got 5 for index: gsi"),
-        ([("a", "HASH"), ("b", "HASH"), ("a", "RANGE")],
-         f"{INVALID}Index KeySchema: two KeySchemaElements have the same name for index: gsi"),
+        (
+            [("a", "HASH"), ("b", "RANGE"), ("c", "HASH")],
+            f"{INVALID}Index KeySchema: all HASH key elements must precede all RANGE key elements"
+            " for index: gsi",
+        ),
+        (
+            [(f"a{i}", "HASH") for i in range(5)],
+            f"{INVALID}Index KeySchema: a global secondary index can have at most 4 HASH key"
+            " attributes, got 5 for index: gsi",
+        ),
+        (
+            [("a", "HASH"), ("b", "HASH"), ("a", "RANGE")],
+            f"{INVALID}Index KeySchema: two KeySchemaElements have the same name for index: gsi",
+        ),
     ],
 )
 def test_multi_attribute_gsi_schema_refused(ddb: Any, schema: Any, message: str) -> None:
@@ -198,8 +212,7 @@ def test_query_filter_on_sort_key_refused(ddb: Any, make_table: Any) -> None:
         )  # fmt: skip
     assert error_of(info) == (
         "ValidationException",
-        "Filter Expression can only contain non-primary key attributes: Primary key"
-        " attribute: sk",
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
     )
     with pytest.raises(ClientError) as info:
         ddb.query(
@@ -270,10 +283,16 @@ def test_delete_table_leaves_out_the_schema(ddb: Any, make_table: Any) -> None:
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("not " * 1000 + "a < b", "Invalid ConditionExpression: The expression contains too"
-         " many operators; operator count: 301"),
-        ("a < " + "size(" * 680 + "b" + ")" * 680, "Invalid ConditionExpression: The"
-         " expression nests function calls too deeply; nesting depth exceeds 150"),
+        (
+            "not " * 1000 + "a < b",
+            "Invalid ConditionExpression: The expression contains too"
+            " many operators; operator count: 301",
+        ),
+        (
+            "a < " + "size(" * 680 + "b" + ")" * 680,
+            "Invalid ConditionExpression: The"
+            " expression nests function calls too deeply; nesting depth exceeds 150",
+        ),
     ],
 )
 def test_deep_nesting_is_a_validation_error(text: str, message: str) -> None:

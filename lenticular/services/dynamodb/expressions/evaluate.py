@@ -111,7 +111,9 @@ def _call(node: Call, item: dict, values: dict) -> bool:
 def matches(node: Node, item: dict, values: dict) -> bool:
     """Evaluate a resolved condition tree against an item."""
     if isinstance(node, Compare):
-        return _compare(node.op, operand(node.left, item, values), operand(node.right, item, values))
+        return _compare(
+            node.op, operand(node.left, item, values), operand(node.right, item, values)
+        )
     if isinstance(node, And):
         return matches(node.left, item, values) and matches(node.right, item, values)
     if isinstance(node, Or):

@@ -77,7 +77,9 @@ def _one(node: Node) -> tuple[str, str, tuple[dict, ...]]:
         )
     first = operands[0]
     if isinstance(first, Path) and len(first.elements) > 1:
-        raise ValidationException("KeyConditionExpressions cannot have conditions on nested attributes")
+        raise ValidationException(
+            "KeyConditionExpressions cannot have conditions on nested attributes"
+        )
     paths = [o for o in operands if isinstance(o, Path)]
     if len(paths) > 1:
         raise ValidationException(
@@ -91,7 +93,9 @@ def _one(node: Node) -> tuple[str, str, tuple[dict, ...]]:
         )
     path = paths[0]
     if len(path.elements) > 1:
-        raise ValidationException("KeyConditionExpressions cannot have conditions on nested attributes")
+        raise ValidationException(
+            "KeyConditionExpressions cannot have conditions on nested attributes"
+        )
     values = tuple(o.value for o in operands if isinstance(o, Literal))
     op = label
     if label not in ("BETWEEN", "begins_with") and operands[1] is path:
@@ -115,7 +119,9 @@ def key_condition(
     for node in _conditions(tree, []):
         name, op, values = _one(node)
         if name in seen:
-            raise ValidationException("KeyConditionExpressions must only contain one condition per key")
+            raise ValidationException(
+                "KeyConditionExpressions must only contain one condition per key"
+            )
         seen[name] = (op, values)
     if len(hash_keys) > 1 or len(range_keys) > 1:
         return multi_key_condition(seen, hash_keys, range_keys)

@@ -34,17 +34,40 @@ from .values import describe, order, type_of
 _INVALID = "One or more parameter values were invalid: "
 _COMPARE = {"EQ": "=", "NE": "<>", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 _ARGS = {
-    "EQ": 1, "NE": 1, "LT": 1, "LE": 1, "GT": 1, "GE": 1, "CONTAINS": 1, "NOT_CONTAINS": 1,
-    "BEGINS_WITH": 1, "NULL": 0, "NOT_NULL": 0, "BETWEEN": 2,
+    "EQ": 1,
+    "NE": 1,
+    "LT": 1,
+    "LE": 1,
+    "GT": 1,
+    "GE": 1,
+    "CONTAINS": 1,
+    "NOT_CONTAINS": 1,
+    "BEGINS_WITH": 1,
+    "NULL": 0,
+    "NOT_NULL": 0,
+    "BETWEEN": 2,
 }
 _SCALARS = ("N", "S", "B")
 _ALLOWED_TYPES = {
-    "LT": _SCALARS, "LE": _SCALARS, "GT": _SCALARS, "GE": _SCALARS, "IN": _SCALARS,
-    "BETWEEN": _SCALARS, "BEGINS_WITH": ("S", "B"),
-    "CONTAINS": ("N", "S", "B", "BOOL", "NULL"), "NOT_CONTAINS": ("N", "S", "B", "BOOL", "NULL"),
+    "LT": _SCALARS,
+    "LE": _SCALARS,
+    "GT": _SCALARS,
+    "GE": _SCALARS,
+    "IN": _SCALARS,
+    "BETWEEN": _SCALARS,
+    "BEGINS_WITH": ("S", "B"),
+    "CONTAINS": ("N", "S", "B", "BOOL", "NULL"),
+    "NOT_CONTAINS": ("N", "S", "B", "BOOL", "NULL"),
 }
-_KEY_RANGE_OPS = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=",
-                  "BEGINS_WITH": "BEGINS_WITH", "BETWEEN": "BETWEEN"}
+_KEY_RANGE_OPS = {
+    "EQ": "=",
+    "LT": "<",
+    "LE": "<=",
+    "GT": ">",
+    "GE": ">=",
+    "BEGINS_WITH": "BEGINS_WITH",
+    "BETWEEN": "BETWEEN",
+}
 
 
 def _invalid(message: str) -> ValidationException:
@@ -117,9 +140,13 @@ def _expected_one(name: str, spec: dict) -> Node:
     operator = spec.get("ComparisonOperator")
     if operator is not None:
         if exists is not None:
-            raise _invalid(f"Exists and ComparisonOperator cannot be used together for Attribute: {name}")
+            raise _invalid(
+                f"Exists and ComparisonOperator cannot be used together for Attribute: {name}"
+            )
         if value is not None and values is not None:
-            raise _invalid(f"Value and AttributeValueList cannot be used together for Attribute: {name}")
+            raise _invalid(
+                f"Value and AttributeValueList cannot be used together for Attribute: {name}"
+            )
         if value is None and values is None and operator not in ("NULL", "NOT_NULL"):
             raise _invalid(
                 f"Value or AttributeValueList must be used with ComparisonOperator: {operator} "
@@ -127,7 +154,9 @@ def _expected_one(name: str, spec: dict) -> Node:
             )
         return _comparison(name, operator, [value] if value is not None else list(values or []))
     if values is not None:
-        raise _invalid(f"AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
+        raise _invalid(
+            f"AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}"
+        )
     if exists is False:
         if value is not None:
             raise _invalid(f"Value cannot be used when Exists is false for Attribute: {name}")
@@ -147,7 +176,9 @@ def legacy_condition(expected: dict, conditional_operator: str | None) -> Condit
 def legacy_filter(conditions: dict, conditional_operator: str | None) -> Condition:
     """QueryFilter/ScanFilter (+ ConditionalOperator) as a Condition."""
     nodes = [
-        _comparison(name, spec.get("ComparisonOperator"), list(spec.get("AttributeValueList") or []))
+        _comparison(
+            name, spec.get("ComparisonOperator"), list(spec.get("AttributeValueList") or [])
+        )
         for name, spec in (conditions or {}).items()
     ]
     return Condition(_combine(nodes, conditional_operator))
@@ -249,10 +280,22 @@ def legacy_projection(attributes_to_get: list[str]) -> Projection:
 
 # -- expression vs non-expression parameters ----------------------------------------------------
 
-_NON_EXPRESSION = ("AttributesToGet", "QueryFilter", "ScanFilter", "ConditionalOperator",
-                   "KeyConditions", "AttributeUpdates", "Expected")
-_EXPRESSION = ("ProjectionExpression", "FilterExpression", "KeyConditionExpression",
-               "UpdateExpression", "ConditionExpression")
+_NON_EXPRESSION = (
+    "AttributesToGet",
+    "QueryFilter",
+    "ScanFilter",
+    "ConditionalOperator",
+    "KeyConditions",
+    "AttributeUpdates",
+    "Expected",
+)
+_EXPRESSION = (
+    "ProjectionExpression",
+    "FilterExpression",
+    "KeyConditionExpression",
+    "UpdateExpression",
+    "ConditionExpression",
+)
 # Which expressions can consume ExpressionAttributeValues, per operation, as DynamoDB names
 # them in "ExpressionAttributeValues can only be specified when using expressions: ...".
 _VALUE_EXPRESSIONS = {

@@ -18,7 +18,9 @@ MAX_DIGITS = 38
 MAX_MAGNITUDE = Decimal("9.9999999999999999999999999999999999999E+125")
 MIN_MAGNITUDE = Decimal("1E-130")
 
-OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+OVERFLOW = (
+    "Number overflow. Attempting to store a number with magnitude larger than supported range"
+)
 UNDERFLOW = (
     "Number underflow. Attempting to store a number with magnitude smaller than supported range"
 )

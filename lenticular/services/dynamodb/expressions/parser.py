@@ -304,8 +304,11 @@ class Parser:
                     break
                 self.i += 1
         return UpdateTree(
-            tuple(groups["SET"]), tuple(groups["REMOVE"]),
-            tuple(groups["ADD"]), tuple(groups["DELETE"]), tuple(ordered),
+            tuple(groups["SET"]),
+            tuple(groups["REMOVE"]),
+            tuple(groups["ADD"]),
+            tuple(groups["DELETE"]),
+            tuple(ordered),
         )
 
     def _action(self, clause: str):

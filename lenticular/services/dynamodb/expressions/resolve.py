@@ -33,8 +33,14 @@ from .ast import (
 from .values import TYPE_LONG_NAMES, VALID_TYPES, describe, order, type_of
 
 ARITY = {
-    "attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2,
-    "contains": 2, "size": 1, "if_not_exists": 2, "list_append": 2,
+    "attribute_exists": 1,
+    "attribute_not_exists": 1,
+    "attribute_type": 2,
+    "begins_with": 2,
+    "contains": 2,
+    "size": 1,
+    "if_not_exists": 2,
+    "list_append": 2,
 }
 MAX_IN_OPERANDS = 100
 

@@ -97,6 +97,4 @@ def syntax_error(kind: str, text: str, tokens: list[Token], at: int) -> Validati
     else:
         end = tok.end
     near = text[first.start : end]
-    return ValidationException(
-        f'Invalid {kind}: Syntax error; token: "{tok.text}", near: "{near}"'
-    )
+    return ValidationException(f'Invalid {kind}: Syntax error; token: "{tok.text}", near: "{near}"')

@@ -90,7 +90,8 @@ def _condition_places(kind: str, node: Node) -> None:
     elif isinstance(node, Call):
         if node.name in UPDATE_FUNCTIONS:
             raise _invalid(
-                kind, f"The function is not allowed in a condition expression; function: {node.name}"
+                kind,
+                f"The function is not allowed in a condition expression; function: {node.name}",
             )
         if node.name not in CONDITION_FUNCTIONS:
             raise _misused(kind, node.name)
@@ -112,7 +113,8 @@ def _operand_places(kind: str, node: Node) -> None:
     if isinstance(node, Call):
         if node.name in UPDATE_FUNCTIONS:
             raise _invalid(
-                kind, f"The function is not allowed in a condition expression; function: {node.name}"
+                kind,
+                f"The function is not allowed in a condition expression; function: {node.name}",
             )
         if node.name != "size":
             raise _misused(kind, node.name)

@@ -9,8 +9,16 @@ import base64
 from decimal import Decimal
 
 TYPE_LONG_NAMES = {
-    "S": "STRING", "N": "NUMBER", "B": "BINARY", "SS": "STRING SET", "NS": "NUMBER SET",
-    "BS": "BINARY SET", "M": "MAP", "L": "LIST", "NULL": "NULL", "BOOL": "BOOLEAN",
+    "S": "STRING",
+    "N": "NUMBER",
+    "B": "BINARY",
+    "SS": "STRING SET",
+    "NS": "NUMBER SET",
+    "BS": "BINARY SET",
+    "M": "MAP",
+    "L": "LIST",
+    "NULL": "NULL",
+    "BOOL": "BOOLEAN",
 }
 VALID_TYPES = ("B", "NULL", "SS", "BOOL", "L", "BS", "N", "NS", "S", "M")
 SET_ELEMENT = {"SS": "S", "NS": "N", "BS": "B"}

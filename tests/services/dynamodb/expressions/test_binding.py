@@ -12,8 +12,12 @@ from .conftest import N, S
 def test_values_are_per_request():
     text = "#a = :v AND begins_with(s, :p)"
     item = {"x": N(1), "s": S("hello")}
-    for value, prefix, expected in [(N(1), S("he"), True), (N(2), S("he"), False),
-                                    (N(1), S("x"), False), (N(1), S("hell"), True)]:
+    for value, prefix, expected in [
+        (N(1), S("he"), True),
+        (N(2), S("he"), False),
+        (N(1), S("x"), False),
+        (N(1), S("hell"), True),
+    ]:
         context = ExpressionContext({"#a": "x"}, {":v": value, ":p": prefix})
         assert context.condition(text).matches(item) is expected
         context.finish()
@@ -29,51 +33,67 @@ def test_names_are_part_of_the_key():
 def test_a_cached_success_does_not_hide_a_later_type_error(refused):
     ok = ExpressionContext(None, {":p": S("he")})
     ok.condition("begins_with(s, :p)")
-    refused(lambda: ExpressionContext(None, {":p": N(1)}).condition("begins_with(s, :p)"),
-            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
-            "operator or function: begins_with, operand type: N")
+    refused(
+        lambda: ExpressionContext(None, {":p": N(1)}).condition("begins_with(s, :p)"),
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+        "operator or function: begins_with, operand type: N",
+    )
     ExpressionContext(None, {":a": N(1), ":b": N(2)}).condition("n BETWEEN :a AND :b")
-    refused(lambda: ExpressionContext(None, {":a": N(3), ":b": N(2)}).condition(
-        "n BETWEEN :a AND :b"),
+    refused(
+        lambda: ExpressionContext(None, {":a": N(3), ":b": N(2)}).condition("n BETWEEN :a AND :b"),
         "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater "
         "than or equal to lower bound; lower bound operand: AttributeValue: {N:3}, upper bound "
-        "operand: AttributeValue: {N:2}")
+        "operand: AttributeValue: {N:2}",
+    )
     ExpressionContext(None, {":d": N(1)}).update("ADD n :d")
-    refused(lambda: ExpressionContext(None, {":d": S("x")}).update("ADD n :d"),
-            "Invalid UpdateExpression: Incorrect operand type for operator or function; "
-            "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND")
+    refused(
+        lambda: ExpressionContext(None, {":d": S("x")}).update("ADD n :d"),
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+        "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND",
+    )
 
 
 def test_a_cached_success_does_not_hide_missing_references(refused):
     ExpressionContext({"#a": "a"}, {":v": N(1)}).condition("#a = :v")
-    refused(lambda: ExpressionContext(None, {":v": N(1)}).condition("#a = :v"),
-            "Invalid ConditionExpression: An expression attribute name used in the document "
-            "path is not defined; attribute name: #a")
-    refused(lambda: ExpressionContext({"#a": "a"}, {":w": N(1)}).condition("#a = :v"),
-            "Invalid ConditionExpression: An expression attribute value used in expression is "
-            "not defined; attribute value: :v")
+    refused(
+        lambda: ExpressionContext(None, {":v": N(1)}).condition("#a = :v"),
+        "Invalid ConditionExpression: An expression attribute name used in the document "
+        "path is not defined; attribute name: #a",
+    )
+    refused(
+        lambda: ExpressionContext({"#a": "a"}, {":w": N(1)}).condition("#a = :v"),
+        "Invalid ConditionExpression: An expression attribute value used in expression is "
+        "not defined; attribute value: :v",
+    )
 
 
 def test_usage_is_tracked_on_cache_hits(refused):
     for _ in range(2):
         context = ExpressionContext({"#a": "a", "#b": "b"}, {":v": N(1)})
         context.update("SET #a = :v")
-        refused(context.finish,
-                "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}")
+        refused(
+            context.finish,
+            "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}",
+        )
 
 
 def test_update_overlap_depends_on_names(refused):
     ExpressionContext({"#a": "a", "#b": "b"}, {":v": N(1)}).update("SET #a = :v, #b = :v")
-    refused(lambda: ExpressionContext({"#a": "a", "#b": "a"}, {":v": N(1)}).update(
-        "SET #a = :v, #b = :v"),
+    refused(
+        lambda: ExpressionContext({"#a": "a", "#b": "a"}, {":v": N(1)}).update(
+            "SET #a = :v, #b = :v"
+        ),
         "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
-        "rewrite one of these paths; path one: [a], path two: [a]")
+        "rewrite one of these paths; path one: [a], path two: [a]",
+    )
 
 
 def test_sites():
-    tree, _ = parse_condition("ConditionExpression",
-                              "#a = :v AND size(#b) > :n AND attribute_type(c, :t) "
-                              "AND d BETWEEN :lo AND :hi AND #a IN (:v, :w)")
+    tree, _ = parse_condition(
+        "ConditionExpression",
+        "#a = :v AND size(#b) > :n AND attribute_type(c, :t) "
+        "AND d BETWEEN :lo AND :hi AND #a IN (:v, :w)",
+    )
     found = sites(tree)
     assert found.name_refs == ("#a", "#b")
     assert found.value_refs == (":v", ":n", ":t", ":lo", ":hi", ":w")

@@ -10,10 +10,19 @@ from lenticular.services.dynamodb.expressions import numbers
 @pytest.mark.parametrize(
     ("text", "canonical"),
     [
-        ("1E+2", "100"), ("1.50", "1.5"), ("-0", "0"), ("0.000", "0"), ("+3", "3"),
-        (".123", "0.123"), ("0001.23", "1.23"), ("1e-5", "0.00001"), ("-17.4E3", "-17400"),
-        ("9.9999999999999999999999999999999999999E+125", "99999999999999999999999999999999999999"
-         + "0" * 88),
+        ("1E+2", "100"),
+        ("1.50", "1.5"),
+        ("-0", "0"),
+        ("0.000", "0"),
+        ("+3", "3"),
+        (".123", "0.123"),
+        ("0001.23", "1.23"),
+        ("1e-5", "0.00001"),
+        ("-17.4E3", "-17400"),
+        (
+            "9.9999999999999999999999999999999999999E+125",
+            "99999999999999999999999999999999999999" + "0" * 88,
+        ),
     ],
 )
 def test_normalize(text, canonical):
@@ -23,8 +32,10 @@ def test_normalize(text, canonical):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1e126", numbers.OVERFLOW), ("-1e126", numbers.OVERFLOW),
-        ("1e-131", numbers.UNDERFLOW), ("-1e-131", numbers.UNDERFLOW),
+        ("1e126", numbers.OVERFLOW),
+        ("-1e126", numbers.OVERFLOW),
+        ("1e-131", numbers.UNDERFLOW),
+        ("-1e-131", numbers.UNDERFLOW),
         ("123456789012345678901234567890123456789", numbers.TOO_PRECISE),
         ("-1.23456789012345678901234567890123456789", numbers.TOO_PRECISE),
     ],
@@ -55,5 +66,7 @@ def test_compare():
 
 
 def test_not_a_number(refused):
-    refused(lambda: numbers.normalize("dog"),
-            "The parameter cannot be converted to a numeric value: dog")
+    refused(
+        lambda: numbers.normalize("dog"),
+        "The parameter cannot be converted to a numeric value: dog",
+    )

@@ -38,7 +38,8 @@ def test_nested_and_indexes():
 
 def test_names():
     assert project("#n, #a.#x", {"#n": "name", "#a": "a", "#x": "x"}) == {
-        "name": S("reserved"), "a": {"M": {"x": S("x")}},
+        "name": S("reserved"),
+        "a": {"M": {"x": S("x")}},
     }
 
 
@@ -52,31 +53,47 @@ def test_top_level_helper():
     [
         ("", "The expression can not be empty;"),
         ("name", "Attribute name is a reserved keyword; reserved keyword: name"),
-        ("a, a", "Two document paths overlap with each other; must remove or rewrite one of these "
-                 "paths; path one: [a], path two: [a]"),
-        ("a, a.b", "Two document paths overlap with each other; must remove or rewrite one of "
-                   "these paths; path one: [a], path two: [a, b]"),
-        ("a.b, a[1]", "Two document paths conflict with each other; must remove or rewrite one of "
-                      "these paths; path one: [a, b], path two: [a, [1]]"),
-        ("#a", "An expression attribute name used in the document path is not defined; "
-               "attribute name: #a"),
+        (
+            "a, a",
+            "Two document paths overlap with each other; must remove or rewrite one of these "
+            "paths; path one: [a], path two: [a]",
+        ),
+        (
+            "a, a.b",
+            "Two document paths overlap with each other; must remove or rewrite one of "
+            "these paths; path one: [a], path two: [a, b]",
+        ),
+        (
+            "a.b, a[1]",
+            "Two document paths conflict with each other; must remove or rewrite one of "
+            "these paths; path one: [a, b], path two: [a, [1]]",
+        ),
+        (
+            "#a",
+            "An expression attribute name used in the document path is not defined; "
+            "attribute name: #a",
+        ),
         ("a b", 'Syntax error; token: "b", near: "a b"'),
         ("a,", 'Syntax error; token: "<EOF>", near: ","'),
         ("[1]", 'Syntax error; token: "[", near: "[1"'),
         ("a[-1]", 'Syntax error; token: "-", near: "[-1"'),
         (":v", 'Syntax error; token: ":v", near: ":v"'),
-        (".".join(["a"] * 33),
-         "The document path has too many nesting levels; nesting levels: 33"),
+        (".".join(["a"] * 33), "The document path has too many nesting levels; nesting levels: 33"),
     ],
 )
 def test_refused(text, message, refused):
-    refused(lambda: ExpressionContext(None, None).projection(text),
-            f"Invalid ProjectionExpression: {message}")
+    refused(
+        lambda: ExpressionContext(None, None).projection(text),
+        f"Invalid ProjectionExpression: {message}",
+    )
 
 
 def test_attributes_to_get(refused):
     assert legacy_projection(["n", "name", "nope"]).apply(ITEM) == {
-        "n": S("n"), "name": S("reserved"),
+        "n": S("n"),
+        "name": S("reserved"),
     }
-    refused(lambda: legacy_projection(["a", "a"]),
-            "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    refused(
+        lambda: legacy_projection(["a", "a"]),
+        "One or more parameter values were invalid: Duplicate value in attribute name: a",
+    )
