@@ -69,6 +69,34 @@ def _lenticular_missing() -> str | None:
     return None
 
 
+def _baseline_src() -> Path | None:
+    src = os.environ.get("LENTICULAR_BASELINE_SRC")
+    return Path(src) if src else None
+
+
+def _baseline_command(host: str, port: int, scratch: Path) -> list[str]:
+    data_dir = scratch / "data"
+    data_dir.mkdir(exist_ok=True)
+    up = ["up", "--host", host, "--port", str(port), "--data-dir", str(data_dir)]
+    return [sys.executable, "-P", "-m", "lenticular", *up]  # -P: not this checkout
+
+
+def _baseline_env(host: str, port: int, scratch: Path) -> dict[str, str]:
+    return {"PYTHONPATH": str(_baseline_src())}
+
+
+def _baseline_missing() -> str | None:
+    src = _baseline_src()
+    if src is None:
+        return (
+            "set LENTICULAR_BASELINE_SRC to another checkout of lenticular, e.g. "
+            "git worktree add /tmp/baseline HEAD~1"
+        )
+    if not (src / "lenticular" / "cli.py").exists():
+        return f"{src} has no lenticular/cli.py"
+    return None
+
+
 def _hello_command(host: str, port: int, scratch: Path) -> list[str]:
     return [sys.executable, "-m", "benchmarks.hello_app", "--host", host, "--port", str(port)]
 
@@ -166,6 +194,14 @@ TARGETS: dict[str, Target] = {
     t.name: t
     for t in [
         Target("lenticular", _lenticular_command, "/_lenticular/health", _lenticular_missing),
+        # The same server from another checkout (A/B of a change, same run and machine).
+        Target(
+            "lenticular-baseline",
+            _baseline_command,
+            "/_lenticular/health",
+            _baseline_missing,
+            env=_baseline_env,
+        ),
         Target("hello", _hello_command, "/", lambda: None, baseline=True),
         Target("moto", _moto_command, "/moto-api/", _moto_missing),
         Target("dynalite", _dynalite_command, "/", _dynalite_missing),

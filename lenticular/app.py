@@ -16,6 +16,7 @@ import logging
 import time
 import uuid
 import zlib
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -122,13 +123,19 @@ class Lenticular:
     # -- routing -----------------------------------------------------------------------
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
+        answer = self.respond(request)
+        return answer if isinstance(answer, HttpResponse) else await answer
+
+    def respond(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        """`handle`'s answer: the response itself when no step has to wait (most AWS API
+        calls; the direct HTTP path then answers without a task), else an awaitable."""
         if request.path.startswith(INTERNAL_PREFIX):
             return self.handle_internal(request)
         endpoint = self.dataplane.match(request)
         if endpoint is not None:
             handler, match = endpoint
-            return await handler(self, request, match)
-        return await self.handle_aws(request)
+            return handler(self, request, match)  # type: ignore[no-any-return]
+        return self.respond_aws(request)
 
     def handle_internal(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/_lenticular/health":
@@ -162,10 +169,10 @@ class Lenticular:
 
     # -- the AWS API request path ------------------------------------------------------
 
-    async def handle_aws(self, request: HttpRequest) -> HttpResponse:
+    def respond_aws(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        """An AWS API call's answer, as `respond` gives it."""
         ctx = RequestContext(request=request, request_id=self._request_ids.next())
-        debug = log.isEnabledFor(logging.DEBUG)
-        started = time.perf_counter() if debug else 0.0
+        started = time.perf_counter() if log.isEnabledFor(logging.DEBUG) else 0.0
         try:
             credential = sigv4.parse_credential(request)  # 1. signature scope
             signing_name = credential.service if credential is not None else None
@@ -187,24 +194,69 @@ class Lenticular:
             params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
             validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
             ctx.params = params
+            handler, is_async = self.handler_for(ctx)  # 8. dispatch
+            if is_async:
+                return self._finish_async(ctx, handler, started)
             waits, token = collect_commit_waits()
             try:
-                result = await self.dispatch(ctx)  # 8. dispatch
+                result = handler(ctx, params)
             finally:
                 stop_collecting(token)
-            for commit in waits:  # answer once the writes are committed (group commit)
+            if waits:  # answer once the writes are committed (group commit)
+                return self._finish_after(ctx, result, waits, started)
+            response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # 9.
+        except Exception as exc:
+            response = self.failure_response(ctx, exc)
+        return self._finished(ctx, response, started)
+
+    async def handle_aws(self, request: HttpRequest) -> HttpResponse:
+        answer = self.respond_aws(request)
+        return answer if isinstance(answer, HttpResponse) else await answer
+
+    async def _finish_async(
+        self, ctx: RequestContext, handler: Any, started: float
+    ) -> HttpResponse:
+        """Steps 8 and 9 of a call whose handler is a coroutine function."""
+        try:
+            waits, token = collect_commit_waits()
+            try:
+                result = await handler(ctx, ctx.params)
+            finally:
+                stop_collecting(token)
+            for commit in waits:
                 await commit
-            response = ctx.codec.serialize(ctx.operation, result, ctx.request_id)  # 9.
-        except ServiceError as error:
-            response = self.error_response(ctx, error)
-        except Exception as exc:  # a bug in lenticular: answer like AWS, log the details
-            log.exception("internal error in %s.%s", ctx.service, ctx.operation_name)
-            response = self.error_response(
-                ctx, InternalFailure(f"Internal error: {type(exc).__name__}")
-            )
+            response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # type: ignore[union-attr]
+        except Exception as exc:
+            response = self.failure_response(ctx, exc)
+        return self._finished(ctx, response, started)
+
+    async def _finish_after(
+        self, ctx: RequestContext, result: Any, waits: list[Any], started: float
+    ) -> HttpResponse:
+        """Step 9 of a call whose writes joined a group commit, once it is committed."""
+        try:
+            for commit in waits:
+                await commit
+            response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # type: ignore[union-attr]
+        except Exception as exc:
+            response = self.failure_response(ctx, exc)
+        return self._finished(ctx, response, started)
+
+    def failure_response(self, ctx: RequestContext, exc: Exception) -> HttpResponse:
+        """AWS's answer to an error: a `ServiceError` as the service words it; anything
+        else is a bug in lenticular, answered as InternalFailure and logged."""
+        if isinstance(exc, ServiceError):
+            return self.error_response(ctx, exc)
+        log.exception("internal error in %s.%s", ctx.service, ctx.operation_name, exc_info=exc)
+        return self.error_response(ctx, InternalFailure(f"Internal error: {type(exc).__name__}"))
+
+    def _finished(
+        self, ctx: RequestContext, response: HttpResponse, started: float
+    ) -> HttpResponse:
+        """10. (DynamoDB) response compression, and the debug log line."""
         if ctx.service == "dynamodb":  # DynamoDB compresses large responses on request
-            response = compress_response(response, request.headers.get("accept-encoding"))
-        if debug:  # 10. log
+            response = compress_response(response, ctx.request.headers.get("accept-encoding"))
+        if started:
             log.debug(
                 "%s %s.%s -> %d (%.2f ms)",
                 ctx.request_id,
@@ -256,7 +308,9 @@ class Lenticular:
             self._wires[service] = wire
         return wire
 
-    async def dispatch(self, ctx: RequestContext) -> dict[str, Any]:
+    def handler_for(self, ctx: RequestContext) -> tuple[Any, bool]:
+        """The provider method serving `ctx.operation`, and whether it is a coroutine
+        function; NotImplementedOperation when the service has none."""
         operation = ctx.operation
         assert operation is not None
         entry = self._handlers.get(operation)
@@ -265,11 +319,9 @@ class Lenticular:
             handler = getattr(provider, method_name(operation.name), None) if provider else None
             entry = (handler, inspect.iscoroutinefunction(handler))
             self._handlers[operation] = entry
-        handler, is_async = entry
-        if handler is None:
+        if entry[0] is None:
             raise NotImplementedOperation(ctx.service, operation.name)
-        result = await handler(ctx, ctx.params) if is_async else handler(ctx, ctx.params)
-        return result or {}
+        return entry
 
     def error_response(self, ctx: RequestContext, error: ServiceError) -> HttpResponse:
         if ctx.codec is None or ctx.service_model is None:

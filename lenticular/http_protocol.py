@@ -2,15 +2,24 @@
 
 A JSON-RPC call (a POST naming its operation in `X-Amz-Target`: DynamoDB, SQS, Kinesis,
 CloudWatch Logs, ...) is small and answered in one piece, yet on the ASGI path the server
-spends about as long on it as DynamoDB's GetItem itself: an ASGI scope and messages, an
-event, a header check per header and two socket writes. Such a request goes straight to
-`Lenticular.handle` here, and its answer leaves in one write holding the bytes uvicorn
-would send: its status line, its default headers (Date), the response headers with
-lower-cased names in order, a Content-Length, `connection: close` when the connection
-ends after it. uvicorn still owns the connection: parsing, keep-alive and its timeout,
-flow control, graceful shutdown (the request runs as a task uvicorn tracks) and every
-other request -- other methods, Expect: 100-continue, upgrades, HTTP/1.0, pipelined
-requests, or an access log -- which takes uvicorn's ASGI path unchanged.
+spends about as long on it as DynamoDB's GetItem itself: an ASGI scope and messages, a
+task, an event, a keep-alive timer, a header check per header and two socket writes.
+Such a request goes to `Lenticular.respond` as soon as its body is complete, from the
+parser's callback: when the answer needs no waiting (a read, a validation error) it is
+written right there, else it is awaited in a task uvicorn tracks. The answer leaves in
+one write holding the bytes uvicorn would send: its status line, its default headers
+(Date), the response headers with lower-cased names in order, a Content-Length,
+`connection: close` when the connection ends after it.
+
+uvicorn still owns the connection: parsing, keep-alive, flow control, graceful shutdown
+and every other request -- other methods, Expect: 100-continue, upgrades, HTTP/1.0,
+pipelined requests behind one still running, or an access log -- which takes uvicorn's
+ASGI path unchanged. Two things differ from uvicorn's own protocol, for every request:
+- the ASGI scope is built only for a request that takes the ASGI path;
+- the keep-alive timer is armed once and re-armed only when it fires (it closes the
+  connection when idle for `timeout_keep_alive` since the last answer, and never while
+  a request is being received or answered), rather than cancelled on every read and
+  armed anew after every answer.
 
 Limitation: an answer on this path that is a stream (no JSON-RPC operation answers with
 one) is sent whole with a Content-Length rather than chunked.
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+from collections.abc import Awaitable
 from typing import Any
 
 import httptools
@@ -50,17 +60,59 @@ def protocol_for(app: Lenticular) -> type[HttpToolsProtocol]:
 
 class DirectHttpProtocol(HttpToolsProtocol):
     lenticular: Lenticular | None = None  # set by `protocol_for`
+    _direct: DirectRequest | None = None  # the request being received, on the direct path
+    _receiving = False  # between a request's first byte and its last
+    _idle_since = 0.0  # loop time of the last answer
+
+    # -- parser callbacks ------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+        self._receiving = True
 
     def on_headers_complete(self) -> None:
-        cycle = self._direct_cycle()
-        if cycle is None:
+        self._direct = self._direct_request()
+        if self._direct is None:
+            # What uvicorn's on_message_begin sets up, for its ASGI path.
+            url, headers, expect = self.url, self.headers, self.expect_100_continue
+            super().on_message_begin()
+            self.url, self.headers, self.expect_100_continue = url, headers, expect
+            self.scope["headers"] = headers
             super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._direct is None:
+            super().on_body(body)
+        else:
+            self._direct.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self._receiving = False
+        direct = self._direct
+        if direct is None:
+            super().on_message_complete()
             return
+        self._direct = None
+        try:
+            answer = self.lenticular.respond(direct.request())  # type: ignore[union-attr]
+        except BaseException as exc:
+            answer = _failed(exc)
+        if (
+            isinstance(answer, HttpResponse)
+            and answer.stream is None
+            and not self.flow.write_paused
+        ):
+            if write_answer(self, answer, direct.keep_alive):
+                self._answered()
+            return
+        cycle = DirectCycle(self, answer, direct.keep_alive)
         self.cycle = cycle  # type: ignore[assignment]
         self._start_asgi_task(cycle, self.lenticular)  # type: ignore[arg-type]
 
-    def _direct_cycle(self) -> DirectCycle | None:
-        """A cycle for a JSON-RPC call this path can answer, else None (uvicorn's path)."""
+    def _direct_request(self) -> DirectRequest | None:
+        """The JSON-RPC call whose headers were just parsed, if this path can answer it."""
         parser = self.parser
         if (
             self.expect_100_continue
@@ -88,131 +140,212 @@ class DirectHttpProtocol(HttpToolsProtocol):
             return None  # uvicorn's path reports it as it does
         if "%" in path:
             path = urllib.parse.unquote(path)
-        return DirectCycle(
-            self, self.headers, path, raw_path, parsed.query or b"", parser.should_keep_alive()
+        return DirectRequest(
+            self.headers, path, raw_path, parsed.query or b"", parser.should_keep_alive()
         )
 
+    # -- keep-alive --------------------------------------------------------------------
 
-class DirectCycle:
-    """What uvicorn's protocol expects of a request cycle: it appends to `body`, clears
-    `more_body`, sets `disconnected` or `keep_alive` and calls `message_event.set()`;
-    it runs `run_asgi(app)` as the request's task, which here calls `app.handle`."""
+    def _unset_keepalive_if_required(self) -> None:
+        """uvicorn cancels the timer on every read and re-arms it after every answer;
+        here it stays armed and `timeout_keep_alive_handler` decides when it fires."""
 
-    __slots__ = ("protocol", "headers", "path", "raw_path", "query", "keep_alive", "body",
-                 "more_body", "disconnected", "response_complete", "_waiter")  # fmt: skip
+    def _answered(self) -> None:
+        """A direct answer is out: count it and arm the keep-alive timer if it is not."""
+        self.server_state.total_requests += 1
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+
+    def on_response_complete(self) -> None:
+        # uvicorn's, with the keep-alive timer armed as in `_answered`.
+        if self.transport.is_closing():
+            self.server_state.total_requests += 1
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            self.server_state.total_requests += 1
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self._answered()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self.timeout_keep_alive_task = None
+        if self.transport.is_closing():
+            return
+        if (
+            self._receiving
+            or self.pipeline
+            or (self.cycle is not None and not self.cycle.response_complete)
+        ):
+            return  # busy: armed again once the answer is out
+        idle = self.loop.time() - self._idle_since
+        if idle >= self.timeout_keep_alive:
+            self.transport.close()
+        else:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive - idle, self.timeout_keep_alive_handler
+            )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        task = self.timeout_keep_alive_task
+        if task is not None:
+            task.cancel()
+            self.timeout_keep_alive_task = None
+        super().connection_lost(exc)
+
+
+class DirectRequest:
+    """A JSON-RPC call being received: its head, then its body in pieces."""
+
+    __slots__ = ("headers", "path", "raw_path", "query", "keep_alive", "body")
 
     def __init__(
         self,
-        protocol: DirectHttpProtocol,
         headers: list[tuple[bytes, bytes]],
         path: str,
         raw_path: bytes,
         query: bytes,
         keep_alive: bool,
     ) -> None:
-        self.protocol = protocol
-        self.headers = headers  # this request's (the protocol moves on to the next one's)
+        self.headers = headers  # this request's (the protocol starts a new list per request)
         self.path = path
         self.raw_path = raw_path
         self.query = query
         self.keep_alive = keep_alive
-        self.body = bytearray()
-        self.more_body = True
+        self.body: list[bytes] = []
+
+    def request(self) -> Any:
+        body = self.body
+        return http_request(
+            "POST", self.path, self.raw_path, self.query, self.headers,
+            body[0] if len(body) == 1 else b"".join(body),
+        )  # fmt: skip
+
+
+def write_answer(protocol: DirectHttpProtocol, response: HttpResponse, keep_alive: bool) -> bool:
+    """Write `response` whole; False when the connection ends with it (closed here)."""
+    transport = protocol.transport
+    try:
+        head, declared, close = _head(protocol, response, keep_alive)
+    except _InvalidHeader as exc:  # uvicorn had started its answer: it closes
+        log.error("Exception in ASGI application\n", exc_info=exc)
+        transport.close()
+        return False
+    body = response.body
+    if declared != len(body):  # uvicorn refuses a body that does not match its length
+        log.error("Response content length does not match Content-Length")
+        transport.write(head + body if declared > len(body) else head)
+        transport.close()
+        return False
+    transport.write(head + body)
+    if close:
+        transport.close()
+        return False
+    return True
+
+
+class DirectCycle:
+    """What uvicorn's protocol expects of a request cycle, for an answer that has to be
+    awaited: it sets `disconnected` or `keep_alive` and calls `message_event.set()`; it
+    runs `run_asgi(app)` as the request's task, which awaits the answer and writes it."""
+
+    __slots__ = ("protocol", "answer", "keep_alive", "disconnected", "response_complete")
+
+    def __init__(
+        self,
+        protocol: DirectHttpProtocol,
+        answer: HttpResponse | Awaitable[HttpResponse],
+        keep_alive: bool,
+    ) -> None:
+        self.protocol = protocol
+        self.answer = answer
+        self.keep_alive = keep_alive
         self.disconnected = False
         self.response_complete = False
-        self._waiter: Any = None
 
     @property
     def message_event(self) -> DirectCycle:
         return self
 
     def set(self) -> None:
-        """More of the body arrived, all of it, or the client left."""
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        """The client left (the body is already complete)."""
 
     async def run_asgi(self, app: Lenticular) -> None:
         protocol = self.protocol
-        while self.more_body and not self.disconnected:
-            protocol.flow.resume_reading()  # uvicorn pauses reading past 64 KB of body
-            self._waiter = protocol.loop.create_future()
-            await self._waiter
-            self._waiter = None
-        if self.disconnected:
-            return  # the client left before its request was complete
         try:
-            request = http_request(
-                "POST", self.path, self.raw_path, self.query, self.headers, bytes(self.body)
-            )
-            response = await app.handle(request)
+            response = self.answer
+            if not isinstance(response, HttpResponse):
+                response = await response
             if response.stream is not None:
                 response = await _whole(response)
-            head, body, declared = self._head(response)
-        except BaseException as exc:  # as uvicorn answers an application's failure
-            log.error("Exception in ASGI application\n", exc_info=exc)
-            if not self.disconnected:
-                if not isinstance(exc, _InvalidHeader):  # (uvicorn had started its answer)
-                    protocol.transport.write(
-                        STATUS_LINE[500] + self._default_headers() + _SERVER_ERROR
-                    )
-                protocol.transport.close()
-            return
+        except BaseException as exc:
+            response = _failed(exc)
         if protocol.flow.write_paused and not self.disconnected:
             await protocol.flow.drain()
         if self.disconnected:
             return
-        transport = protocol.transport
-        if declared != len(body):  # uvicorn refuses a body that does not match its length
-            log.error("Response content length does not match Content-Length")
-            transport.write(head + body if declared > len(body) else head)
-            transport.close()
-            return
-        transport.write(head + body)
-        self.response_complete = True
-        if not self.keep_alive:
-            transport.close()
-        protocol.on_response_complete()
+        if write_answer(protocol, response, self.keep_alive):
+            self.response_complete = True
+            protocol.on_response_complete()
+        else:
+            self.response_complete = True
 
-    def _default_headers(self) -> bytes:
-        """uvicorn's default headers (Date), encoded once per list (it makes a new one
-        when the second changes)."""
-        headers = self.protocol.server_state.default_headers
-        if _DEFAULTS[0] is not headers:
-            _DEFAULTS[:] = [headers, b"".join(b"%s: %s\r\n" % pair for pair in headers)]
-        return _DEFAULTS[1]
 
-    def _head(self, response: HttpResponse) -> tuple[bytes, bytes, int]:
-        """(status line and headers, body, the length the headers declare)."""
-        body = response.body
-        names = []
-        values = []
-        lines = [STATUS_LINE[response.status], self._default_headers()]
-        declared = -1
-        close = False
-        for name, value in response.headers:
-            raw_name = name.encode("latin-1").lower()
-            raw_value = value.encode("latin-1")
-            names.append(raw_name)
-            values.append(raw_value)
-            if raw_name == b"content-length" and declared < 0:
-                if not raw_value.isdigit():
-                    raise _InvalidHeader(f"Invalid Content-Length: {value}")
-                declared = int(raw_value)
-            elif raw_name == b"connection":
-                close = close or b"close" in (t.strip() for t in raw_value.lower().split(b","))
-            lines.append(b"%s: %s\r\n" % (raw_name, raw_value))
-        if HEADER_RE.search(b"".join(names)) or HEADER_VALUE_RE.search(b"".join(values)):
-            raise _InvalidHeader("Invalid HTTP header name or value.")
-        if declared < 0:
-            declared = len(body)
-            lines.append(b"content-length: %d\r\n" % declared)
-        if close:
-            self.keep_alive = False
-        elif not self.keep_alive:
-            lines.append(b"connection: close\r\n")
-        lines.append(b"\r\n")
-        return b"".join(lines), body, declared
+def _failed(exc: BaseException) -> HttpResponse:
+    """uvicorn's answer to an application's failure (a 500 that closes the connection)."""
+    log.error("Exception in ASGI application\n", exc_info=exc)
+    return _SERVER_FAILURE
+
+
+_SERVER_FAILURE = HttpResponse(500)  # answered with uvicorn's own 500 (see `_head`)
+
+
+def _default_headers(protocol: DirectHttpProtocol) -> bytes:
+    """uvicorn's default headers (Date), encoded once per list (it makes a new one when
+    the second changes)."""
+    headers = protocol.server_state.default_headers
+    if _DEFAULTS[0] is not headers:
+        _DEFAULTS[:] = [headers, b"".join(b"%s: %s\r\n" % pair for pair in headers)]
+    return _DEFAULTS[1]  # type: ignore[no-any-return]
+
+
+def _head(
+    protocol: DirectHttpProtocol, response: HttpResponse, keep_alive: bool
+) -> tuple[bytes, int, bool]:
+    """(status line and headers, the length they declare, whether the connection ends)."""
+    if response is _SERVER_FAILURE:
+        return STATUS_LINE[500] + _default_headers(protocol) + _SERVER_ERROR, 21, True
+    names = []
+    values = []
+    lines = [STATUS_LINE[response.status], _default_headers(protocol)]
+    declared = -1
+    close = False
+    for name, value in response.headers:
+        raw_name = name.encode("latin-1").lower()
+        raw_value = value.encode("latin-1")
+        names.append(raw_name)
+        values.append(raw_value)
+        if raw_name == b"content-length" and declared < 0:
+            if not raw_value.isdigit():
+                raise _InvalidHeader(f"Invalid Content-Length: {value}")
+            declared = int(raw_value)
+        elif raw_name == b"connection":
+            close = close or b"close" in (t.strip() for t in raw_value.lower().split(b","))
+        lines.append(b"%s: %s\r\n" % (raw_name, raw_value))
+    if HEADER_RE.search(b"".join(names)) or HEADER_VALUE_RE.search(b"".join(values)):
+        raise _InvalidHeader("Invalid HTTP header name or value.")
+    if declared < 0:
+        declared = len(response.body)
+        lines.append(b"content-length: %d\r\n" % declared)
+    if not close and not keep_alive:
+        close = True
+        lines.append(b"connection: close\r\n")
+    lines.append(b"\r\n")
+    return b"".join(lines), declared, close
 
 
 class _InvalidHeader(RuntimeError):
