@@ -9,6 +9,7 @@ handler's writes may join a group commit, awaited after dispatch).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import itertools
@@ -230,17 +231,21 @@ class Lenticular:
             response = self.failure_response(ctx, exc)
         return self._finished(ctx, response, started)
 
-    async def _finish_after(
-        self, ctx: RequestContext, result: Any, waits: list[Any], started: float
-    ) -> HttpResponse:
+    def _finish_after(
+        self, ctx: RequestContext, result: Any, waits: list[asyncio.Future[None]], started: float
+    ) -> AfterCommit:
         """Step 9 of a call whose writes joined a group commit, once it is committed."""
-        try:
-            for commit in waits:
-                await commit
-            response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # type: ignore[union-attr]
-        except Exception as exc:
-            response = self.failure_response(ctx, exc)
-        return self._finished(ctx, response, started)
+
+        def finish() -> HttpResponse:
+            try:
+                for commit in waits:
+                    commit.result()  # a failed commit fails the call
+                response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # type: ignore[union-attr]
+            except Exception as exc:
+                response = self.failure_response(ctx, exc)
+            return self._finished(ctx, response, started)
+
+        return AfterCommit(waits, finish)
 
     def failure_response(self, ctx: RequestContext, exc: Exception) -> HttpResponse:
         """AWS's answer to an error: a `ServiceError` as the service words it; anything
@@ -337,6 +342,40 @@ class Lenticular:
         for name, value in error.headers.items():
             response.headers.append((name, value))
         return response
+
+
+class AfterCommit:
+    """The answer to a call whose writes joined group commits: awaitable, or (the direct
+    HTTP path) `add_done_callback(fn)` calls `fn(self)` as soon as every commit is done,
+    without a task or another future in between; `result()` is then the answer."""
+
+    __slots__ = ("waits", "_finish")
+
+    def __init__(self, waits: list[asyncio.Future[None]], finish: Any) -> None:
+        self.waits = waits
+        self._finish = finish
+
+    def result(self) -> HttpResponse:
+        return self._finish()  # type: ignore[no-any-return]
+
+    def add_done_callback(self, fn: Any) -> None:
+        def step(_: Any) -> None:
+            for commit in self.waits:
+                if not commit.done():
+                    commit.add_done_callback(step)
+                    return
+            fn(self)
+
+        step(None)
+
+    def __await__(self) -> Any:
+        for commit in self.waits:
+            if not commit.done():
+                try:
+                    yield from commit.__await__()
+                except Exception:  # noqa: S110 - `result()` answers it
+                    pass
+        return self.result()
 
 
 # -- ASGI <-> HttpRequest/HttpResponse -----------------------------------------------

@@ -40,7 +40,7 @@ from uvicorn.protocols.http.httptools_impl import (
     HttpToolsProtocol,
 )
 
-from lenticular.app import Lenticular, http_request
+from lenticular.app import AfterCommit, Lenticular, http_request
 from lenticular.protocol.http import HttpResponse
 
 log = logging.getLogger("uvicorn.error")  # where uvicorn reports an application's failure
@@ -60,9 +60,34 @@ def protocol_for(app: Lenticular) -> type[HttpToolsProtocol]:
 
 class DirectHttpProtocol(HttpToolsProtocol):
     lenticular: Lenticular | None = None  # set by `protocol_for`
+    _can_direct = False  # this connection's settings allow the direct path
+    _rpc = False  # the request being parsed names an X-Amz-Target
     _direct: DirectRequest | None = None  # the request being received, on the direct path
     _receiving = False  # between a request's first byte and its last
     _idle_since = 0.0  # loop time of the last answer
+
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._can_direct = (
+            self.limit_concurrency is None
+            and not self.access_log
+            and not self.root_path
+            and self.app is self.lenticular
+        )
+
+    def data_received(self, data: bytes) -> None:
+        # uvicorn's, without its per-read keep-alive bookkeeping (see below).
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            message = "Invalid HTTP request received."
+            self.logger.warning(message)
+            self.send_400_response(message)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
 
     # -- parser callbacks ------------------------------------------------------------
 
@@ -70,10 +95,19 @@ class DirectHttpProtocol(HttpToolsProtocol):
         self.url = b""
         self.expect_100_continue = False
         self.headers = []
+        self._rpc = False
         self._receiving = True
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name == _TARGET:
+            self._rpc = True
+        elif name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
+
     def on_headers_complete(self) -> None:
-        self._direct = self._direct_request()
+        self._direct = self._direct_request() if self._rpc and self._can_direct else None
         if self._direct is None:
             # What uvicorn's on_message_begin sets up, for its ASGI path.
             url, headers, expect = self.url, self.headers, self.expect_100_continue
@@ -109,7 +143,10 @@ class DirectHttpProtocol(HttpToolsProtocol):
             return
         cycle = DirectCycle(self, answer, direct.keep_alive)
         self.cycle = cycle  # type: ignore[assignment]
-        self._start_asgi_task(cycle, self.lenticular)  # type: ignore[arg-type]
+        if isinstance(answer, AfterCommit) and not self.flow.write_paused:
+            answer.add_done_callback(cycle.deliver)
+        else:
+            self._start_asgi_task(cycle, self.lenticular)  # type: ignore[arg-type]
 
     def _direct_request(self) -> DirectRequest | None:
         """The JSON-RPC call whose headers were just parsed, if this path can answer it."""
@@ -121,19 +158,13 @@ class DirectHttpProtocol(HttpToolsProtocol):
             or parser.should_upgrade()
             or (self.cycle is not None and not self.cycle.response_complete)
             or self.pipeline
-            or self.limit_concurrency is not None
-            or self.access_log
-            or self.root_path
-            or self.app is not self.lenticular
         ):
             return None
-        for name, _ in self.headers:
-            if name == _TARGET:
-                break
-        else:
-            return None
+        url = self.url
+        if url == b"/":
+            return DirectRequest(self.headers, "/", b"/", b"", parser.should_keep_alive())
         try:
-            parsed = httptools.parse_url(self.url)
+            parsed = httptools.parse_url(url)
             raw_path = parsed.path
             path = raw_path.decode("ascii")
         except (httptools.HttpParserInvalidURLError, UnicodeDecodeError):
@@ -274,6 +305,23 @@ class DirectCycle:
     def set(self) -> None:
         """The client left (the body is already complete)."""
 
+    def deliver(self, answer: AfterCommit) -> None:
+        """Write an answer that waited for group commits, once they are done."""
+        protocol = self.protocol
+        if self.disconnected:
+            return
+        try:
+            response = answer.result()
+        except BaseException as exc:
+            response = _failed(exc)
+        if response.stream is not None or protocol.flow.write_paused:
+            self.answer = response
+            protocol._start_asgi_task(self, protocol.lenticular)  # type: ignore[arg-type]
+            return
+        self.response_complete = True
+        if write_answer(protocol, response, self.keep_alive):
+            protocol.on_response_complete()
+
     async def run_asgi(self, app: Lenticular) -> None:
         protocol = self.protocol
         try:
@@ -288,11 +336,9 @@ class DirectCycle:
             await protocol.flow.drain()
         if self.disconnected:
             return
+        self.response_complete = True
         if write_answer(protocol, response, self.keep_alive):
-            self.response_complete = True
             protocol.on_response_complete()
-        else:
-            self.response_complete = True
 
 
 def _failed(exc: BaseException) -> HttpResponse:
@@ -319,25 +365,25 @@ def _head(
     """(status line and headers, the length they declare, whether the connection ends)."""
     if response is _SERVER_FAILURE:
         return STATUS_LINE[500] + _default_headers(protocol) + _SERVER_ERROR, 21, True
-    names = []
-    values = []
     lines = [STATUS_LINE[response.status], _default_headers(protocol)]
     declared = -1
     close = False
     for name, value in response.headers:
-        raw_name = name.encode("latin-1").lower()
+        prefix = _NAME_PREFIXES.get(name)
+        if prefix is None:
+            prefix = _name_prefix(name)
         raw_value = value.encode("latin-1")
-        names.append(raw_name)
-        values.append(raw_value)
-        if raw_name == b"content-length" and declared < 0:
+        if not value.isprintable() and HEADER_VALUE_RE.search(raw_value):
+            raise _InvalidHeader("Invalid HTTP header name or value.")
+        if prefix == b"content-length: " and declared < 0:
             if not raw_value.isdigit():
                 raise _InvalidHeader(f"Invalid Content-Length: {value}")
             declared = int(raw_value)
-        elif raw_name == b"connection":
+        elif prefix == b"connection: ":
             close = close or b"close" in (t.strip() for t in raw_value.lower().split(b","))
-        lines.append(b"%s: %s\r\n" % (raw_name, raw_value))
-    if HEADER_RE.search(b"".join(names)) or HEADER_VALUE_RE.search(b"".join(values)):
-        raise _InvalidHeader("Invalid HTTP header name or value.")
+        lines.append(prefix)
+        lines.append(raw_value)
+        lines.append(b"\r\n")
     if declared < 0:
         declared = len(response.body)
         lines.append(b"content-length: %d\r\n" % declared)
@@ -346,6 +392,20 @@ def _head(
         lines.append(b"connection: close\r\n")
     lines.append(b"\r\n")
     return b"".join(lines), declared, close
+
+
+_NAME_PREFIXES: dict[str, bytes] = {}  # header name -> b"lower-cased name: " (valid names)
+
+
+def _name_prefix(name: str) -> bytes:
+    """The start of a header line for `name`; _InvalidHeader for a name uvicorn refuses."""
+    raw_name = name.encode("latin-1").lower()
+    if HEADER_RE.search(raw_name):
+        raise _InvalidHeader("Invalid HTTP header name or value.")
+    prefix = raw_name + b": "
+    if len(_NAME_PREFIXES) < 4096:
+        _NAME_PREFIXES[name] = prefix
+    return prefix
 
 
 class _InvalidHeader(RuntimeError):
