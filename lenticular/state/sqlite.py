@@ -141,6 +141,17 @@ class Database:
             applied.append(script.name)
         return applied
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every use of the connection holds (re-entrant): hold it to make a read
+        and what the caller does with it one step no write can come between."""
+        return self._lock
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (a write's, or an open group commit)."""
+        return self._conn.in_transaction
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it commits, or none of it."""

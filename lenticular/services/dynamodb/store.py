@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from lenticular.services.dynamodb.item_cache import ItemCache
 from lenticular.state.sqlite import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -86,6 +87,7 @@ _PUT_ITEM = (
     "INSERT OR REPLACE INTO ddb_items (table_id, hash_key, range_key, item, size)"
     " VALUES (?, ?, ?, ?, ?)"
 )
+_GET_ITEM = "SELECT item, size FROM ddb_items WHERE table_id = ? AND hash_key = ? AND range_key = ?"
 _DELETE_ITEM = "DELETE FROM ddb_items WHERE table_id = ? AND hash_key = ? AND range_key = ?"
 _PUT_ENTRY = (
     "INSERT OR REPLACE INTO ddb_index_entries (table_id, index_name, hash_key, range_key,"
@@ -105,6 +107,7 @@ _INDEX_COLUMNS = (
 class DynamoDBStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.cache = ItemCache()  # hot items for `get` (see item_cache for the rules)
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -136,6 +139,7 @@ class DynamoDBStore:
 
     def delete_table(self, table_id: int) -> None:
         with self.db.write() as conn:
+            self.cache.clear()
             conn.execute("DELETE FROM ddb_items WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_index_entries WHERE table_id = ?", (table_id,))
             conn.execute("DELETE FROM ddb_collections WHERE table_id = ?", (table_id,))
@@ -176,27 +180,37 @@ class DynamoDBStore:
     # -- items ----------------------------------------------------------------------------
 
     def get(self, table_id: int, hash_key: bytes, range_key: bytes) -> tuple[bytes, int] | None:
-        row = self.db.query_one(
-            "SELECT item, size FROM ddb_items WHERE table_id = ? AND hash_key = ? AND range_key = ?",
-            (table_id, hash_key, range_key),
-        )
-        return (row[0], row[1]) if row is not None else None
+        key = (table_id, hash_key, range_key)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        db = self.db
+        with db.lock:
+            row = db.query_one(_GET_ITEM, key)
+            if row is None:
+                return None
+            found = (row[0], row[1])
+            if not db.in_transaction:
+                self.cache.add(key, found)
+        return found
 
     def put(self, table_id: int, hash_key: bytes, range_key: bytes, item: bytes, size: int) -> None:
         """Write one item in its own transaction (the path of tables without indexes):
         the group commit of this loop step when the edge collects commit waits."""
-        self.db.execute_grouped(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
+        with self.db.lock:
+            self.cache.discard((table_id, hash_key, range_key))
+            self.db.execute_grouped(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
 
     # -- inside a write transaction (see `changes`) ----------------------------------------
 
-    @staticmethod
     def put_row(
-        conn: Any, table_id: int, hash_key: bytes, range_key: bytes, item: bytes, size: int
+        self, conn: Any, table_id: int, hash_key: bytes, range_key: bytes, item: bytes, size: int
     ) -> None:
+        self.cache.discard((table_id, hash_key, range_key))
         conn.execute(_PUT_ITEM, (table_id, hash_key, range_key, item, size))
 
-    @staticmethod
-    def delete_row(conn: Any, table_id: int, hash_key: bytes, range_key: bytes) -> None:
+    def delete_row(self, conn: Any, table_id: int, hash_key: bytes, range_key: bytes) -> None:
+        self.cache.discard((table_id, hash_key, range_key))
         conn.execute(_DELETE_ITEM, (table_id, hash_key, range_key))
 
     @staticmethod
