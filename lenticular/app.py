@@ -90,7 +90,7 @@ class Lenticular:
         self.accounts.add_resolver(self.services.resolve_temporary_credentials)
         self.dataplane = default_router()
         self._wires: dict[str, ServiceWire] = {}  # service -> its model, codec, error code
-        self._handlers: dict[Any, tuple[Any, bool]] = {}  # operation -> (method, is async)
+        self._handlers: dict[Any, tuple[Any, bool, bool]] = {}  # see `handler_for`
         self._request_ids = RequestIds()
         self.started_at = time.monotonic()
 
@@ -195,16 +195,19 @@ class Lenticular:
             params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
             validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
             ctx.params = params
-            handler, is_async = self.handler_for(ctx)  # 8. dispatch
+            handler, is_async, reads_only = self.handler_for(ctx)  # 8. dispatch
             if is_async:
                 return self._finish_async(ctx, handler, started)
-            waits, token = collect_commit_waits()
-            try:
+            if reads_only:  # (a write would still commit, on its own)
                 result = handler(ctx, params)
-            finally:
-                stop_collecting(token)
-            if waits:  # answer once the writes are committed (group commit)
-                return self._finish_after(ctx, result, waits, started)
+            else:
+                waits, token = collect_commit_waits()
+                try:
+                    result = handler(ctx, params)
+                finally:
+                    stop_collecting(token)
+                if waits:  # answer once the writes are committed (group commit)
+                    return self._finish_after(ctx, result, waits, started)
             response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # 9.
         except Exception as exc:
             response = self.failure_response(ctx, exc)
@@ -313,16 +316,18 @@ class Lenticular:
             self._wires[service] = wire
         return wire
 
-    def handler_for(self, ctx: RequestContext) -> tuple[Any, bool]:
-        """The provider method serving `ctx.operation`, and whether it is a coroutine
-        function; NotImplementedOperation when the service has none."""
+    def handler_for(self, ctx: RequestContext) -> tuple[Any, bool, bool]:
+        """The provider method serving `ctx.operation`, whether it is a coroutine function
+        and whether the operation only reads (its handler need not join group commits);
+        NotImplementedOperation when the service has none."""
         operation = ctx.operation
         assert operation is not None
         entry = self._handlers.get(operation)
         if entry is None:
             provider = self.services.get(ctx.service)
             handler = getattr(provider, method_name(operation.name), None) if provider else None
-            entry = (handler, inspect.iscoroutinefunction(handler))
+            reads_only = operation.name.startswith(_READ_PREFIXES)
+            entry = (handler, inspect.iscoroutinefunction(handler), reads_only)
             self._handlers[operation] = entry
         if entry[0] is None:
             raise NotImplementedOperation(ctx.service, operation.name)
@@ -463,6 +468,8 @@ async def write_response(send: Any, response: HttpResponse) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+# Operations named so only read (DynamoDB GetItem, Query, Scan, BatchGetItem, ...).
+_READ_PREFIXES = ("Get", "BatchGet", "TransactGet", "Query", "Scan", "Describe", "List")
 _RPC_CODECS = frozenset({"json", "query", "smithy-rpc-v2-cbor"})
 MAX_RPC_BODY = 16 * 1024 * 1024  # DynamoDB's request limit, above every RPC service's
 
@@ -471,8 +478,10 @@ def decoded_rpc_request(request: HttpRequest) -> HttpRequest:
     """An RPC request's body after its Content-Encoding (SDK request compression: gzip,
     possibly several members, or deflate), at most 16 MB once decoded. A body that does
     not decode is a 500, as DynamoDB answers it; an oversized one a 413."""
-    encoding = request.headers.get("content-encoding", "").strip().lower()
     body = request.body
+    if "content-encoding" not in request.headers and len(body) <= MAX_RPC_BODY:
+        return request
+    encoding = request.headers.get("content-encoding", "").strip().lower()
     if encoding not in ("", "identity"):
         body = _decompress(body, encoding)
     if len(body) > MAX_RPC_BODY:
