@@ -15,6 +15,7 @@ it (timestamps, blobs), so an operation whose shapes hold neither parses with pl
 from __future__ import annotations
 
 import base64
+import os
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -164,10 +165,20 @@ def _float_leaf(shape: Shape) -> Convert | None:
 class _JsonOperationPlan:
     read: Convert | None  # converts the parsed body, None if plain JSON is already right
     triggers: tuple[bytes, ...] | None  # body substrings that make `read` necessary
+    # What every trigger starts with, when that is more than a quote: one scan of a body
+    # without it rules them all out (DynamoDB's '"B"' and '"BS"': '"B').
+    trigger_prefix: bytes | None
     has_floats: bool  # the input has float members that may arrive as "NaN"/"Infinity"
     write: Convert | None  # converts the result before encoding, None if not needed
     read_special: Convert | None = None  # `read` that also decodes "NaN"/"Infinity"
     check: Check | None = None  # JSON kinds against the model; drops null members
+
+
+def _common_prefix(triggers: tuple[bytes, ...] | None) -> bytes | None:
+    if not triggers or len(triggers) < 2:
+        return None
+    prefix = os.path.commonprefix(list(triggers))
+    return prefix if len(prefix) > 1 else None
 
 
 class _JsonService:
@@ -207,7 +218,12 @@ class _JsonService:
             has_floats = shape is not None and self.float_finder.needs(shape)
             write = self.writer.compile(operation.output_shape)
             plan = self.plans[operation.name] = _JsonOperationPlan(
-                read, triggers, has_floats, write, check=self.checker.compile(shape)
+                read,
+                triggers,
+                _common_prefix(triggers),
+                has_floats,
+                write,
+                check=self.checker.compile(shape),
             )
         return plan
 
@@ -263,7 +279,10 @@ class JsonCodec(Codec):
         if plan.has_floats and any(map(body.__contains__, _SPECIAL_TOKENS)):
             read = compiled.read_special(operation, plan)
         elif read is not None and plan.triggers is not None:
-            if not any(map(body.__contains__, plan.triggers)):
+            prefix = plan.trigger_prefix
+            if (prefix is not None and prefix not in body) or not any(
+                map(body.__contains__, plan.triggers)
+            ):
                 read = None
         try:
             if plan.check is not None:
