@@ -50,6 +50,31 @@ def _body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
+TABLE_SCHEMA: dict[str, Any] = {
+    "TableName": TABLE,
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def seed_items() -> list[dict[str, Any]]:
+    """The item GetItem reads and the partition Query pages through."""
+    return [_item("get", "0")] + [_item("query", f"{i:03d}") for i in range(QUERY_ITEMS)]
+
+
+def setup_calls() -> list[tuple[str, bytes]]:
+    """The set-up as raw JSON-RPC calls (operation, body), for in-process measurements."""
+    puts = [("PutItem", _body({"TableName": TABLE, "Item": item})) for item in seed_items()]
+    return [("CreateTable", _body(TABLE_SCHEMA)), *puts]
+
+
 PUT_ITEM_BODY = _body({"TableName": TABLE, "Item": _item("put-" + KEY_SLOT.decode(), "0")})
 GET_ITEM_BODY = _body({"TableName": TABLE, "Key": {"pk": {"S": "get"}, "sk": {"S": "0"}}})
 QUERY_BODY = _body(
@@ -119,7 +144,7 @@ def prepare(endpoint: str) -> None:
     client = _client(endpoint)
     try:
         _create_table(client, give_up)
-        seed = [_item("get", "0")] + [_item("query", f"{i:03d}") for i in range(QUERY_ITEMS)]
+        seed = seed_items()
         try:
             for start in range(0, len(seed), 25):
                 _batch_put(client, seed[start : start + 25], give_up)
@@ -136,20 +161,8 @@ def prepare(endpoint: str) -> None:
 def _create_table(client: Any, give_up: float) -> None:
     from botocore.exceptions import ClientError
 
-    schema = {
-        "TableName": TABLE,
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
     try:
-        client.create_table(**schema)
+        client.create_table(**TABLE_SCHEMA)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
             raise

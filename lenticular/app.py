@@ -1,10 +1,14 @@
 """The ASGI application: one port, every AWS API and data-plane endpoint.
 
-`Lenticular.handle_aws` is the one place that shows the ordered steps an AWS API call
+`Lenticular.respond_aws` is the one place that shows the ordered steps an AWS API call
 takes: signature scope -> service -> protocol -> operation -> account/region/signature
 -> (RPC protocols) body decoding and size limit -> parse -> validate -> dispatch -> serialize
 -> (DynamoDB) response compression -> log. Writes are committed before the answer (a
-handler's writes may join a group commit, awaited after dispatch).
+handler's writes may join a group commit; the answer is then an `AfterCommit`).
+
+`respond` gives the answer itself when no step has to wait, which is most calls: the
+direct HTTP path (`http_protocol`) then writes it from the parser's callback, with no
+task. `handle` is the same for the ASGI path (it awaits what `respond` could not finish).
 """
 
 from __future__ import annotations
