@@ -13,7 +13,6 @@ task. `handle` is the same for the ASGI path (it awaits what `respond` could not
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import inspect
 import itertools
@@ -45,7 +44,7 @@ from lenticular.protocol.validate import validate, validation_error_code
 from lenticular.services.dynamodb.wire import check_request_size, compress_response
 from lenticular.services.registry import ServiceRegistry, method_name
 from lenticular.state.datadir import DataDir
-from lenticular.state.sqlite import collect_commit_waits, stop_collecting
+from lenticular.state.sqlite import CommitWait, collect_commit_waits, stop_collecting
 
 log = logging.getLogger("lenticular")
 
@@ -239,7 +238,7 @@ class Lenticular:
         return self._finished(ctx, response, started)
 
     def _finish_after(
-        self, ctx: RequestContext, result: Any, waits: list[asyncio.Future[None]], started: float
+        self, ctx: RequestContext, result: Any, waits: list[CommitWait], started: float
     ) -> AfterCommit:
         """Step 9 of a call whose writes joined a group commit, once it is committed."""
 
@@ -360,7 +359,7 @@ class AfterCommit:
 
     __slots__ = ("waits", "_finish")
 
-    def __init__(self, waits: list[asyncio.Future[None]], finish: Any) -> None:
+    def __init__(self, waits: list[CommitWait], finish: Any) -> None:
         self.waits = waits
         self._finish = finish
 

@@ -21,7 +21,8 @@
 - Group commit (`execute_grouped`): while a caller collects commit waits
   (`collect_commit_waits`, the edge does it around every AWS operation), a lone write
   statement joins one transaction that stays open until the end of the current event-loop
-  step and is then committed once; the caller answers only after awaiting that commit.
+  step and is then committed once; the caller answers only after that commit (a
+  `CommitWait`: awaitable, or callbacks run right after the commit, with no extra step).
   Requests that arrive together (a loop step serves every connection that is readable)
   so share one commit, and one write of the pages they all touch. Any other use of the
   connection (a read, a write transaction, a write from another thread) commits the open
@@ -59,15 +60,16 @@ FOREGROUND_CHECKPOINT_PAGES = 16384
 _fdatasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 _PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000")
 # The commits the current request must await before it answers (None: not collecting).
-_COMMIT_WAITS: ContextVar[list[asyncio.Future[None]] | None] = ContextVar(
+_COMMIT_WAITS: ContextVar[list[CommitWait] | None] = ContextVar(
     "lenticular_commit_waits", default=None
 )
 
 
-def collect_commit_waits() -> tuple[list[asyncio.Future[None]], Any]:
+def collect_commit_waits() -> tuple[list[CommitWait], Any]:
     """Start collecting, for the current task, the group commits its writes join: the
-    list (await each before answering) and a token for `stop_collecting`."""
-    waits: list[asyncio.Future[None]] = []
+    list (await each, or use its callbacks, before answering) and a token for
+    `stop_collecting`."""
+    waits: list[CommitWait] = []
     return waits, _COMMIT_WAITS.set(waits)
 
 
@@ -75,34 +77,69 @@ def stop_collecting(token: Any) -> None:
     _COMMIT_WAITS.reset(token)
 
 
-class _Group:
-    """An open group transaction: the loop it commits on and the future it resolves."""
+class CommitWait:
+    """One group transaction, as its writers wait for it: awaitable, or
+    `add_done_callback(fn)` to have `fn(self)` called on the loop's thread once it is
+    committed (or failed); `result()` then raises its failure, if any. Callbacks run
+    straight after the commit at the end of the loop step that opened the group (no
+    future, no extra loop step); when something else forced the commit first (a read, a
+    write transaction, another thread), in the loop's next step."""
 
-    __slots__ = ("loop", "future", "thread")
+    __slots__ = ("loop", "thread", "error", "settled", "_callbacks", "_future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.future: asyncio.Future[None] = loop.create_future()
         self.thread = threading.get_ident()
+        self.error: BaseException | None = None
+        self.settled = False  # committed or failed, and its callbacks called
+        self._callbacks: list[Any] = []
+        self._future: asyncio.Future[None] | None = None
+
+    def done(self) -> bool:
+        return self.settled
+
+    def result(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def add_done_callback(self, fn: Any) -> None:
+        if self.settled:
+            fn(self)
+        else:
+            self._callbacks.append(fn)
+
+    def __await__(self) -> Any:
+        if not self.settled:
+            if self._future is None:
+                self._future = self.loop.create_future()
+            yield from self._future.__await__()
+        self.result()
 
     def settle(self, error: BaseException | None) -> None:
-        """Resolve the future (on its loop's thread; nothing to do once that loop closed,
-        as nobody can be waiting then)."""
+        """Record the outcome and call the waiters in the loop's next step (on its thread;
+        nothing to do once that loop closed, as nobody can be waiting then)."""
+        self.error = error
         if self.loop.is_closed():
             return
         if threading.get_ident() == self.thread:
-            _settle(self.future, error)
+            self.loop.call_soon(self.notify)
         else:
-            self.loop.call_soon_threadsafe(_settle, self.future, error)
+            self.loop.call_soon_threadsafe(self.notify)
 
-
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+    def notify(self) -> None:
+        """Call the waiters (once; on the loop's thread, holding no lock)."""
+        if self.settled:
+            return
+        self.settled = True
+        callbacks, self._callbacks = self._callbacks, []
+        for fn in callbacks:
+            try:
+                fn(self)
+            except Exception:
+                log.exception("a group commit's waiter failed")
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(None)
 
 
 class Database:
@@ -118,7 +155,7 @@ class Database:
         self._conn.execute(f"PRAGMA wal_autocheckpoint={FOREGROUND_CHECKPOINT_PAGES}")
         self._checkpointer = Checkpointer(path)
         self._writes = 0
-        self._group: _Group | None = None  # the open group transaction, if any
+        self._group: CommitWait | None = None  # the open group transaction, if any
         if migrations_dir is not None:
             self.migrate(migrations_dir)
 
@@ -199,7 +236,7 @@ class Database:
                 if group is not None:
                     self._commit_group()
                 self._conn.execute("BEGIN IMMEDIATE")
-                group = self._group = _Group(loop)
+                group = self._group = CommitWait(loop)
                 loop.call_soon(self._commit_pending, group)
             try:
                 rowcount = self._conn.execute(sql, args).rowcount
@@ -208,17 +245,22 @@ class Database:
                     self._group = None
                     group.settle(exc)
                 raise
-        waits.append(group.future)
+        waits.append(group)
         return rowcount
 
-    def _commit_pending(self, group: _Group) -> None:
-        """The end of the loop step that opened `group`: commit it unless done already."""
-        with self._lock:
-            if self._group is group:
-                self._commit_group()
+    def _commit_pending(self, group: CommitWait) -> None:
+        """The end of the loop step that opened `group`: commit it unless done already,
+        then call its waiters at once (outside the lock)."""
+        try:
+            with self._lock:
+                if self._group is group:
+                    self._commit_group(notify=False)
+        finally:
+            group.notify()  # (a no-op when it was notified already)
 
-    def _commit_group(self) -> None:
-        """COMMIT the open group (lock held) and tell its waiters."""
+    def _commit_group(self, notify: bool = True) -> None:
+        """COMMIT the open group (lock held) and tell its waiters (`notify`: in the
+        loop's next step; else the caller calls `notify()` once it holds no lock)."""
         group, self._group = self._group, None
         assert group is not None
         try:
@@ -226,10 +268,13 @@ class Database:
         except BaseException as exc:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
-            group.settle(exc)
+            group.error = exc
+            if notify:
+                group.settle(exc)
             return
         self._committed()
-        group.settle(None)
+        if notify:
+            group.settle(None)
 
     def _committed(self) -> None:
         self._writes += 1
