@@ -85,6 +85,7 @@ class DirectHttpProtocol(HttpToolsProtocol):
             self.send_400_response(message)
         except httptools.HttpParserUpgrade:
             if self._should_upgrade():
+                self._cancel_keepalive()  # the connection is the websocket's from now on
                 self.handle_websocket_upgrade()
             else:
                 self._unsupported_upgrade_warning()
@@ -222,11 +223,14 @@ class DirectHttpProtocol(HttpToolsProtocol):
             )
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_keepalive()
+        super().connection_lost(exc)
+
+    def _cancel_keepalive(self) -> None:
         task = self.timeout_keep_alive_task
         if task is not None:
             task.cancel()
             self.timeout_keep_alive_task = None
-        super().connection_lost(exc)
 
 
 class DirectRequest:
