@@ -216,10 +216,6 @@ class Lenticular:
             response = self.failure_response(ctx, exc)
         return self._finished(ctx, response, started)
 
-    async def handle_aws(self, request: HttpRequest) -> HttpResponse:
-        answer = self.respond_aws(request)
-        return answer if isinstance(answer, HttpResponse) else await answer
-
     async def _finish_async(
         self, ctx: RequestContext, handler: Any, started: float
     ) -> HttpResponse:

@@ -6,10 +6,11 @@ spends about as long on it as DynamoDB's GetItem itself: an ASGI scope and messa
 task, an event, a keep-alive timer, a header check per header and two socket writes.
 Such a request goes to `Lenticular.respond` as soon as its body is complete, from the
 parser's callback: when the answer needs no waiting (a read, a validation error) it is
-written right there, else it is awaited in a task uvicorn tracks. The answer leaves in
-one write holding the bytes uvicorn would send: its status line, its default headers
-(Date), the response headers with lower-cased names in order, a Content-Length,
-`connection: close` when the connection ends after it.
+written right there; a write's answer leaves from its group commit's callback (the
+commit ends the same loop step); anything else is awaited in a task uvicorn tracks. The
+answer leaves in one write holding the bytes uvicorn would send: its status line, its
+default headers (Date), the response headers with lower-cased names in order, a
+Content-Length, `connection: close` when the connection ends after it.
 
 uvicorn still owns the connection: parsing, keep-alive, flow control, graceful shutdown
 and every other request -- other methods, Expect: 100-continue, upgrades, HTTP/1.0,
