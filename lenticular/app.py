@@ -410,7 +410,11 @@ def http_request(
 ) -> HttpRequest:
     """The `HttpRequest` of what the HTTP server parsed (header names lower-cased)."""
     # A repeated header is joined with ",".
-    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+    names = _HEADER_NAMES
+    headers = {
+        names.get(name) or _header_name(name): value.decode("latin-1")
+        for name, value in raw_headers
+    }
     if len(headers) != len(raw_headers):
         headers = {}
         for raw_name, raw_value in raw_headers:
@@ -427,6 +431,19 @@ def http_request(
         body=body,
         host=_strip_port(host).lower(),
     )
+
+
+# Decoded header names: the few dozen that clients send, decoded once. Bounded, since
+# names are the client's to choose.
+_HEADER_NAMES: dict[bytes, str] = {}
+_MAX_HEADER_NAMES = 512
+
+
+def _header_name(raw: bytes) -> str:
+    name = raw.decode("latin-1")
+    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[raw] = name
+    return name
 
 
 def _strip_port(host: str) -> str:

@@ -243,9 +243,19 @@ class JsonCodec(Codec):
 
     def __init__(self) -> None:
         self._services = PerServiceModel(_JsonService)
+        # operation -> (its service's compilation, its plan): one lookup per parse or
+        # serialize. Keyed by the model object, which hashes by identity.
+        self._operations: dict[OperationModel, tuple[_JsonService, _JsonOperationPlan]] = {}
 
     def _compiled(self, service: ServiceModel) -> _JsonService:
         return self._services.get(service)
+
+    def _planned(self, operation: OperationModel) -> tuple[_JsonService, _JsonOperationPlan]:
+        found = self._operations.get(operation)
+        if found is None:
+            compiled = self._compiled(operation.service_model)
+            found = self._operations[operation] = (compiled, compiled.plan(operation))
+        return found
 
     def find_operation(
         self, service: ServiceModel, request: HttpRequest
@@ -273,8 +283,7 @@ class JsonCodec(Codec):
         if not isinstance(data, dict):
             kind = "list" if isinstance(data, list) else "value"
             raise serialization_error(f"Start of {kind} found where not expected")
-        compiled = self._compiled(operation.service_model)
-        plan = compiled.plan(operation)
+        compiled, plan = self._planned(operation)
         read = plan.read
         if plan.has_floats and any(map(body.__contains__, _SPECIAL_TOKENS)):
             read = compiled.read_special(operation, plan)
@@ -296,8 +305,8 @@ class JsonCodec(Codec):
     def serialize(
         self, operation: OperationModel, result: dict[str, Any], request_id: str
     ) -> HttpResponse:
-        compiled = self._compiled(operation.service_model)
-        write = compiled.plan(operation).write
+        compiled, plan = self._planned(operation)
+        write = plan.write
         data = write(result) if write is not None else result
         if compiled.empty_without_output and operation.output_shape is None:
             body = b""
