@@ -196,7 +196,8 @@ class Lenticular:
             if ctx.codec.name in _RPC_CODECS:  # 6. request compression, size limit
                 request = decoded_rpc_request(request)
             params = ctx.codec.parse(ctx.operation, request, uri_params)  # 6. parse
-            validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
+            if params is not ctx.codec.validated:  # (unless parsing found it valid)
+                validate(ctx.operation, params, code=wire.validation_code)  # 7. validate
             ctx.params = params
             handler, is_async, reads_only = self.handler_for(ctx)  # 8. dispatch
             if is_async:

@@ -28,6 +28,9 @@ from lenticular.protocol.http import HttpRequest, HttpResponse
 
 class Codec(ABC):
     name: str  # the botocore protocol name
+    # The input `parse` last returned, if it already found it valid (`validate` would
+    # pass it): the caller may skip validating that very object.
+    validated: dict[str, Any] | None = None
 
     @abstractmethod
     def find_operation(

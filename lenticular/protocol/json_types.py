@@ -275,3 +275,41 @@ def _map_check(kind: Kind) -> Check:
                 del value[key]
 
     return check_map
+
+
+# Scalar kinds whose validation test (validate.py `_quick_scalar`) passes only JSON values
+# the checker above also accepts: a str for strings, an int for integers and longs, a
+# bool, an int or float for floats; timestamps and blobs it passes only as datetime and
+# bytes, which a freshly decoded body never holds.
+_VOUCHED_SCALARS = frozenset(
+    ("string", "boolean", "integer", "long", "float", "double", "timestamp", "blob")
+)
+
+
+def validation_implies_kinds(shape: Shape | None) -> bool:
+    """Whether a decoded body without nulls that passes validation's quick test of
+    `shape` certainly passes this module's checker too, so the checker may be skipped:
+    each member the quick test inspects is one the checker knows by the same name, and
+    the quick test accepts only classes the checker accepts."""
+    return shape is not None and _implies(shape, set())
+
+
+def _implies(shape: Shape, seen: set[str]) -> bool:
+    if shape.serialization.get("jsonvalue"):
+        return False  # the quick test accepts anything; the checker wants a string
+    if shape.metadata.get("document") or shape.name in seen:
+        return True
+    kind = shape.type_name
+    if kind == "structure":
+        seen.add(shape.name)
+        return all(
+            member.serialization.get("name", name) == name and _implies(member, seen)
+            for name, member in shape.members.items()
+        )
+    if kind == "list":
+        seen.add(shape.name)
+        return _implies(shape.member, seen)
+    if kind == "map":
+        seen.add(shape.name)
+        return _implies(shape.value, seen)
+    return kind in _VOUCHED_SCALARS

@@ -46,14 +46,7 @@ def validate(
     operation: OperationModel, params: dict[str, Any], *, code: str = "ValidationException"
 ) -> None:
     """Raise `ValidationError(code)` listing every way `params` breaks the input shape."""
-    compiled = _OPERATIONS.get(operation)
-    if compiled is None:
-        shape = operation.input_shape
-        if shape is not None and shape.members:
-            compiled = (_quick(shape, {}), _compile(shape, {}))
-        else:
-            compiled = (_always, None)
-        _OPERATIONS[operation] = compiled
+    compiled = _OPERATIONS.get(operation) or _compiled(operation)
     quick, check = compiled
     if quick(params) or check is None:
         return
@@ -65,6 +58,21 @@ def validate(
         raise ValidationError(
             f"{count} validation {noun} detected: " + "; ".join(errors), code=code
         )
+
+
+def quick_test(operation: OperationModel) -> Quick:
+    """The operation's quick test: True only for input `validate` accepts."""
+    return (_OPERATIONS.get(operation) or _compiled(operation))[0]
+
+
+def _compiled(operation: OperationModel) -> tuple[Quick, Check | None]:
+    shape = operation.input_shape
+    if shape is not None and shape.members:
+        compiled = (_quick(shape, {}), _compile(shape, {}))
+    else:
+        compiled = (_always, None)
+    _OPERATIONS[operation] = compiled
+    return compiled
 
 
 # operation -> (quick test, full check): the quick test says "valid" without building

@@ -1,0 +1,107 @@
+"""Bodies the json codec may vouch for in one walk (validation's quick test) against the
+ones it must still check kind by kind: nulls are dropped, a wrong JSON kind is a
+SerializationException before any ValidationException, and valid bodies behave the same
+whichever path they take."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+
+def _raw(server: Any, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    """POST one DynamoDB request body as given; (status, decoded JSON answer)."""
+    url = urlsplit(server.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": f"DynamoDB_20120810.{target}",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/"
+        "aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+        "X-Amz-Date": "20260101T000000Z",
+    }
+    try:
+        conn.request("POST", "/", body=body, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else {}
+    finally:
+        conn.close()
+
+
+def _error(answer: dict[str, Any]) -> tuple[str, str]:
+    return answer["__type"].rsplit("#", 1)[-1], answer.get("message", answer.get("Message", ""))
+
+
+def test_null_members_are_dropped(lenticular_server: Any, ddb: Any, make_table: Any) -> None:
+    table = make_table()
+    put = {
+        "TableName": table,
+        "Item": {"pk": {"S": "a"}, "v": {"S": "null"}},
+        "ConditionExpression": None,
+        "ReturnValues": None,
+    }
+    status, answer = _raw(lenticular_server, "PutItem", json.dumps(put).encode())
+    assert (status, answer) == (200, {})
+    get = {"TableName": table, "Key": {"pk": {"S": "a"}}, "ProjectionExpression": None}
+    status, answer = _raw(lenticular_server, "GetItem", json.dumps(get).encode())
+    assert status == 200
+    assert answer == {"Item": {"pk": {"S": "a"}, "v": {"S": "null"}}}
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+    assert item == {"pk": {"S": "a"}, "v": {"S": "null"}}
+
+
+def test_a_string_holding_null_is_just_a_string(lenticular_server: Any, make_table: Any) -> None:
+    table = make_table()
+    body = json.dumps({"TableName": table, "Item": {"pk": {"S": "null"}}}).encode()
+    assert _raw(lenticular_server, "PutItem", body) == (200, {})
+    body = json.dumps({"TableName": table, "Key": {"pk": {"S": "null"}}}).encode()
+    assert _raw(lenticular_server, "GetItem", body) == (200, {"Item": {"pk": {"S": "null"}}})
+
+
+def test_wrong_kinds_come_before_validation(lenticular_server: Any, make_table: Any) -> None:
+    table = make_table()
+    cases = [
+        # Key missing too (a validation error), but the kind error is answered.
+        ("GetItem", {"TableName": 5}, "NUMBER_VALUE cannot be converted to String"),
+        ("GetItem", {"TableName": table, "Key": {"pk": {"S": 5}}}, "NUMBER_VALUE"),
+        ("PutItem", {"TableName": "x", "Item": {"pk": {"S": ["a"]}}}, "collection"),
+        ("PutItem", {"TableName": table, "Item": []}, "collection"),
+    ]
+    for target, payload, fragment in cases:
+        status, answer = _raw(lenticular_server, target, json.dumps(payload).encode())
+        code, message = _error(answer)
+        assert (status, code) == (400, "SerializationException"), (payload, answer)
+        assert fragment in message, (payload, answer)
+
+
+def test_validation_errors_of_well_kinded_bodies(lenticular_server: Any) -> None:
+    payload = {"TableName": "abc", "Key": {"pk": {"S": "a"}}, "ReturnConsumedCapacity": "X"}
+    status, answer = _raw(lenticular_server, "GetItem", json.dumps(payload).encode())
+    code, message = _error(answer)
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith(
+        "1 validation error detected: Value 'X' at 'returnConsumedCapacity' failed to satisfy"
+        " constraint: Member must satisfy enum value set: ["
+    ), message
+    # A null where a value is required is still reported as missing.
+    body = b'{"TableName": "abc", "Key": null}'
+    status, answer = _raw(lenticular_server, "GetItem", body)
+    code, message = _error(answer)
+    assert (status, code) == (400, "ValidationException")
+    assert "Value null at 'key' failed to satisfy constraint: Member must not be null" in message
+
+
+def test_valid_bodies_reach_the_table(lenticular_server: Any, make_table: Any) -> None:
+    table = make_table("S", "N")
+    item = {"pk": {"S": "k"}, "sk": {"N": "1.50"}, "m": {"M": {"l": {"L": [{"BOOL": True}]}}}}
+    body = json.dumps({"TableName": table, "Item": item}).encode()
+    assert _raw(lenticular_server, "PutItem", body) == (200, {})
+    key = {"pk": {"S": "k"}, "sk": {"N": "1.5"}}
+    body = json.dumps({"TableName": table, "Key": key, "ConsistentRead": True}).encode()
+    status, answer = _raw(lenticular_server, "GetItem", body)
+    assert status == 200
+    assert answer["Item"]["sk"] == {"N": "1.5"}
+    assert answer["Item"]["m"] == item["m"]
