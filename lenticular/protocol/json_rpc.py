@@ -173,8 +173,8 @@ class _JsonOperationPlan:
     write: Convert | None  # converts the result before encoding, None if not needed
     read_special: Convert | None = None  # `read` that also decodes "NaN"/"Infinity"
     check: Check | None = None  # JSON kinds against the model; drops null members
-    # Validation's quick test, when its pass proves that `check` would pass a body
-    # without nulls (json_types.validation_implies_kinds): one walk instead of two.
+    # Validation's quick test, when its pass proves that `check` would pass the body and
+    # drop no null (it fails on those; json_types.validation_implies_kinds): one walk.
     quick: Quick | None = None
 
 
@@ -228,7 +228,7 @@ class _JsonService:
                 has_floats,
                 write,
                 check=self.checker.compile(shape),
-                quick=quick_test(operation) if validation_implies_kinds(shape) else None,
+                quick=quick_test(operation) if _quick_implies_check(shape) else None,
             )
         return plan
 
@@ -239,6 +239,12 @@ class _JsonService:
 
     def error(self, code: str) -> tuple[ErrorSpec, Convert | None]:
         return compiled_error(self.errors, self.service, code, JSON_NAMESPACES, self.writer)
+
+
+def _quick_implies_check(shape: Shape | None) -> bool:
+    """Whether a pass of validation's quick test shows that `check` would pass the body
+    and drop nothing. An input without members has no quick test (it passes anything)."""
+    return shape is not None and bool(shape.members) and validation_implies_kinds(shape)
 
 
 def _passes(quick: Quick, data: dict[str, Any]) -> bool:
@@ -308,8 +314,10 @@ class JsonCodec(Codec):
             ):
                 read = None
         try:
-            if read is None and plan.quick is not None and b"null" not in body:
-                if _passes(plan.quick, data):  # valid, hence of the right kinds
+            if read is None and plan.quick is not None:
+                # A pass means valid, hence of the right kinds, and without the nulls
+                # `check` would drop (the quick test fails on those).
+                if _passes(plan.quick, data):
                     self.validated = data
                     return data
             if plan.check is not None:

@@ -154,7 +154,9 @@ def _always(value: Any) -> bool:
 
 def _quick(shape: Shape, memo: dict[str, Quick]) -> Quick:
     """A test that is True only for values the shape's Check passes without an error
-    (False means "run the Check", not "invalid"), memoised by shape name."""
+    (False means "run the Check", not "invalid"), memoised by shape name. It is False
+    for any null member of a structure or value of a map: the JSON codec relies on a pass
+    meaning that the containers it walked hold no nulls."""
     return _memoised(shape, memo, _always, _quick_structure, _quick_list, _quick_map, _quick_scalar)
 
 
@@ -171,12 +173,12 @@ def _quick_structure(shape: Shape, memo: dict[str, Quick]) -> Quick:
             if value.get(name) is None:
                 return False
         for name, item in value.items():
-            member = get(name)
-            if member is not None and item is not None and not member(item):
+            if item is None:  # (see `_quick`)
                 return False
-        if union and len(value) != 1:
-            return sum(1 for v in value.values() if v is not None) == 1
-        return not union or next(iter(value.values())) is not None
+            member = get(name)
+            if member is not None and not member(item):
+                return False
+        return not union or len(value) == 1  # (none of its values is null)
 
     memo[shape.name] = test
     for name, member in shape.members.items():
@@ -205,7 +207,6 @@ def _quick_map(shape: Shape, memo: dict[str, Quick]) -> Quick:
     high = shape.metadata.get("max", sys.maxsize)
     key_test = _quick(shape.key, memo)
     value_test = _quick(shape.value, memo)
-    scalar_value = shape.value.type_name not in ("structure", "list", "map")
 
     def test(value: Any) -> bool:
         if value.__class__ is not dict or not low <= len(value) <= high:
@@ -214,10 +215,7 @@ def _quick_map(shape: Shape, memo: dict[str, Quick]) -> Quick:
             if not key_test(key):
                 return False
         for item in value.values():
-            if item is None:
-                if scalar_value:
-                    return False  # the Check's value test refuses a null value
-            elif not value_test(item):
+            if item is None or not value_test(item):
                 return False
         return True
 

@@ -105,3 +105,42 @@ def test_valid_bodies_reach_the_table(lenticular_server: Any, make_table: Any) -
     assert status == 200
     assert answer["Item"]["sk"] == {"N": "1.5"}
     assert answer["Item"]["m"] == item["m"]
+
+
+def test_nulls_deep_in_a_large_item_are_dropped(lenticular_server: Any, make_table: Any) -> None:
+    """Nulls anywhere the codec drops them (a structure's member, known or not, a map's
+    value), in a body over 1 KB, with and without a blob to decode."""
+    table = make_table()
+    item = {
+        "pk": {"S": "deep"},
+        "text": {"S": "y" * 1500},
+        "gone": None,
+        "m": {"M": {"kept": {"S": "z", "N": None}, "gone": None, "l": {"L": [{"N": "1"}]}}},
+    }
+    put = {"TableName": table, "Item": item, "Unknown": None, "ReturnValues": None}
+    expected = {
+        "pk": {"S": "deep"},
+        "text": {"S": "y" * 1500},
+        "m": {"M": {"kept": {"S": "z"}, "l": {"L": [{"N": "1"}]}}},
+    }
+    for blob in (False, True):
+        if blob:
+            item["b"] = {"B": "AAEC", "S": None}
+            expected["b"] = {"B": "AAEC"}
+        assert _raw(lenticular_server, "PutItem", json.dumps(put).encode()) == (200, {})
+        get = {"TableName": table, "Key": {"pk": {"S": "deep"}}, "ConsistentRead": True}
+        status, answer = _raw(lenticular_server, "GetItem", json.dumps(get).encode())
+        assert (status, answer) == (200, {"Item": expected}), blob
+
+
+def test_a_null_list_element_is_refused(lenticular_server: Any, make_table: Any) -> None:
+    table = make_table()
+    item = {"pk": {"S": "n"}, "text": {"S": "y" * 1500}, "l": {"L": [{"N": "1"}, None]}}
+    body = json.dumps({"TableName": table, "Item": item}).encode()
+    status, answer = _raw(lenticular_server, "PutItem", body)
+    assert status == 400, answer
+    assert _error(answer) == (
+        "ValidationException",
+        "1 validation error detected: Value null at 'item.l.member.l.2.member' failed to"
+        " satisfy constraint: Member must not be null",
+    )
