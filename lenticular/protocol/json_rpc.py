@@ -173,8 +173,8 @@ class _JsonOperationPlan:
     write: Convert | None  # converts the result before encoding, None if not needed
     read_special: Convert | None = None  # `read` that also decodes "NaN"/"Infinity"
     check: Check | None = None  # JSON kinds against the model; drops null members
-    # Validation's quick test, when its pass proves that `check` would pass the body and
-    # drop no null (it fails on those; json_types.validation_implies_kinds): one walk.
+    # Validation's quick test, when its pass proves that `check` would pass the body, drop
+    # no null and `read` convert nothing (json_types.validation_implies_kinds): one walk.
     quick: Quick | None = None
 
 
@@ -304,6 +304,12 @@ class JsonCodec(Codec):
             raise serialization_error(f"Start of {kind} found where not expected")
         self.validated = None
         compiled, plan = self._planned(operation)
+        if plan.quick is not None and _passes(plan.quick, data):
+            # Valid, hence of the right kinds; without the nulls `check` would drop and
+            # without values to convert (the quick test fails on nulls, and on blobs,
+            # timestamps and "NaN" as JSON has them): nothing left to do, no body scans.
+            self.validated = data
+            return data
         read = plan.read
         if plan.has_floats and any(map(body.__contains__, _SPECIAL_TOKENS)):
             read = compiled.read_special(operation, plan)
@@ -314,12 +320,6 @@ class JsonCodec(Codec):
             ):
                 read = None
         try:
-            if read is None and plan.quick is not None:
-                # A pass means valid, hence of the right kinds, and without the nulls
-                # `check` would drop (the quick test fails on those).
-                if _passes(plan.quick, data):
-                    self.validated = data
-                    return data
             if plan.check is not None:
                 plan.check(data)  # wrong JSON kinds are refused; nulls dropped
             elif b"null" in body:

@@ -280,7 +280,8 @@ def _map_check(kind: Kind) -> Check:
 # Scalar kinds whose validation test (validate.py `_quick_scalar`) passes only JSON values
 # the checker above also accepts: a str for strings, an int for integers and longs, a
 # bool, an int or float for floats; timestamps and blobs it passes only as datetime and
-# bytes, which a freshly decoded body never holds.
+# bytes, which a freshly decoded body never holds (so a pass also means the codec has
+# nothing to convert).
 _VOUCHED_SCALARS = frozenset(
     ("string", "boolean", "integer", "long", "float", "double", "timestamp", "blob")
 )
