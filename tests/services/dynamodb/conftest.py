@@ -3,9 +3,11 @@ tables with unique names (the server is shared by every test)."""
 
 from __future__ import annotations
 
+import http.client
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -60,3 +62,29 @@ def make_table(ddb: Any) -> Iterator[Callable[..., str]]:
 def error_of(excinfo: Any) -> tuple[str, str]:
     err = excinfo.value.response["Error"]
     return err["Code"], err.get("Message", "")
+
+
+def post_raw(
+    server: Any, target: str, body: bytes, headers: dict[str, str] | None = None,
+    path: str = "/",
+) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    """POST one DynamoDB request body exactly as given, past any SDK; (status, lower-cased
+    headers, raw body bytes). Signed with a fixed stale signature the server (run without
+    --verify-signatures) does not check."""
+    url = urlsplit(server.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    all_headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": f"DynamoDB_20120810.{target}",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/"
+        "aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+        "X-Amz-Date": "20260101T000000Z",
+        "Accept-Encoding": "identity",
+        **(headers or {}),
+    }
+    try:
+        conn.request("POST", path, body=body, headers=all_headers)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()

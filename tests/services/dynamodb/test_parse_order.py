@@ -5,30 +5,16 @@ whichever path they take."""
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
-from urllib.parse import urlsplit
+
+from tests.services.dynamodb.conftest import post_raw
 
 
 def _raw(server: Any, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
     """POST one DynamoDB request body as given; (status, decoded JSON answer)."""
-    url = urlsplit(server.endpoint)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    headers = {
-        "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Target": f"DynamoDB_20120810.{target}",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/"
-        "aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
-        "X-Amz-Date": "20260101T000000Z",
-    }
-    try:
-        conn.request("POST", "/", body=body, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else {}
-    finally:
-        conn.close()
+    status, _, raw = post_raw(server, target, body)
+    return status, json.loads(raw) if raw else {}
 
 
 def _error(answer: dict[str, Any]) -> tuple[str, str]:

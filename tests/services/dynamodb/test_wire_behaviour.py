@@ -6,7 +6,6 @@ real server."""
 from __future__ import annotations
 
 import gzip
-import http.client
 import json
 import zlib
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from lenticular.services.dynamodb.wire import choose_encoding
+from tests.services.dynamodb.conftest import post_raw
 
 
 def _raw(
@@ -22,23 +22,7 @@ def _raw(
     path: str = "/",
 ) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
     """POST one DynamoDB request; (status, lower-cased headers, raw body bytes)."""
-    url = urlsplit(server.endpoint)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    all_headers = {
-        "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Target": f"DynamoDB_20120810.{target}",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/"
-        "aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
-        "X-Amz-Date": "20260101T000000Z",  # not checked: the server runs without --verify
-        "Accept-Encoding": "identity",
-        **(headers or {}),
-    }
-    try:
-        conn.request("POST", path, body=json.dumps(payload).encode(), headers=all_headers)
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
+    return post_raw(server, target, json.dumps(payload).encode(), headers, path)
 
 
 def _put_big_item(ddb: Any, table: str, size: int) -> None:
