@@ -354,24 +354,30 @@ class AfterCommit:
     HTTP path) `add_done_callback(fn)` calls `fn(self)` as soon as every commit is done,
     without a task or another future in between; `result()` is then the answer."""
 
-    __slots__ = ("waits", "_finish")
+    __slots__ = ("waits", "_finish", "_done")
 
     def __init__(self, waits: list[CommitWait], finish: Any) -> None:
         self.waits = waits
         self._finish = finish
+        self._done: Any = None
 
     def result(self) -> HttpResponse:
         return self._finish()  # type: ignore[no-any-return]
 
     def add_done_callback(self, fn: Any) -> None:
-        def step(_: Any) -> None:
-            for commit in self.waits:
-                if not commit.done():
-                    commit.add_done_callback(step)
-                    return
-            fn(self)
+        self._done = fn
+        self._step(None)
 
-        step(None)
+    def _step(self, _: Any) -> None:
+        # A bound method, not a closure that names itself: that would be a reference
+        # cycle per call, garbage only the cyclic GC frees (a write's whole request with
+        # it, and the GC's full passes then stall the loop for milliseconds).
+        for commit in self.waits:
+            if not commit.done():
+                commit.add_done_callback(self._step)
+                return
+        fn, self._done = self._done, None
+        fn(self)
 
     def __await__(self) -> Any:
         for commit in self.waits:
