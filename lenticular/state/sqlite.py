@@ -226,10 +226,21 @@ class Database:
         waits = _COMMIT_WAITS.get()
         if waits is None:
             return self.execute(sql, args)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # a worker thread that inherited the collector's context
-            return self.execute(sql, args)
+        group = self._group
+        # The open group is this loop's when its loop runs on this thread (a thread runs
+        # one loop at a time). That spares asyncio.get_running_loop(), a getpid() system
+        # call, on every write but a group's first.
+        if (
+            group is None
+            or group.thread != threading.get_ident()
+            or not group.loop.is_running()
+        ):
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # a worker thread that inherited the collector's context
+                return self.execute(sql, args)
+        else:
+            loop = group.loop
         with self._lock:
             group = self._group
             if group is None or group.loop is not loop:
