@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 from botocore.model import ServiceModel
 
-from lenticular import __version__
+from lenticular import __version__, compiled
 from lenticular.aws import errors as auth_errors
 from lenticular.aws import sigv4
 from lenticular.aws.accounts import AccountDirectory
@@ -169,6 +169,7 @@ class Lenticular:
             "uptime": round(time.monotonic() - self.started_at, 3),
             "endpoint": self.config.endpoint,
             "data_dir": str(self.config.data_dir.resolve()),
+            "compiled": compiled.in_use(),  # modules running from compiled copies
         }
 
     # -- the AWS API request path ------------------------------------------------------

@@ -230,11 +230,7 @@ class Database:
         # The open group is this loop's when its loop runs on this thread (a thread runs
         # one loop at a time). That spares asyncio.get_running_loop(), a getpid() system
         # call, on every write but a group's first.
-        if (
-            group is None
-            or group.thread != threading.get_ident()
-            or not group.loop.is_running()
-        ):
+        if group is None or group.thread != threading.get_ident() or not group.loop.is_running():
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:  # a worker thread that inherited the collector's context

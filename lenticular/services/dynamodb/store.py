@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ import orjson
 from lenticular.services.dynamodb.item_cache import ItemCache
 from lenticular.state.sqlite import Database
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# The package's folder, not this module's: a compiled copy of it lives elsewhere
+# (lenticular.compiled).
+MIGRATIONS = Path(str(resources.files("lenticular.services.dynamodb") / "migrations"))
 
 # -- item bytes ------------------------------------------------------------------------------
 
