@@ -7,9 +7,9 @@ the interpreter's dispatch (GetItem about 30% less CPU, PutItem about 17%, measu
 `benchmarks/direct_path.py`). The Python sources stay the truth:
 
 - `compiled_build.build()` (`python -m lenticular.compiled_build`, run by
-  `scripts/bootstrap`) compiles
-  `MODULES` into a folder of the virtualenv (`build_root()`), away from the sources, and
-  records each source's SHA-256 in a manifest. It rebuilds only what changed, and a
+  `scripts/bootstrap`) compiles `MODULES` into a folder of the virtualenv
+  (`build_root()`), away from the sources, and records each source's SHA-256 in a
+  manifest. It rebuilds only what changed, and a
   machine without a C compiler just keeps the pure-Python modules.
 - `install()` (run when `lenticular` is imported) puts a finder first on `sys.meta_path`
   that loads a module's compiled copy only while its source is byte for byte the one it
@@ -97,7 +97,7 @@ class CompiledFinder(importlib.abc.MetaPathFinder):
         self.root = root
         self.entries = entries
         self.loaded: list[str] = []  # names served from compiled copies, in import order
-        self.stale: list[str] = []  # names whose source changed since the build
+        self.stale: list[str] = []  # names whose source changed (or binary went) since
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: Any = None
@@ -130,14 +130,23 @@ def install() -> None:
     if _FINDER is not None or os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
         return
     root = build_root()
+    entries = read_manifest(root)
+    if entries:
+        _FINDER = CompiledFinder(root, entries)
+        sys.meta_path.insert(0, _FINDER)
+
+
+def read_manifest(root: Path) -> dict[str, dict[str, str]]:
+    """The build's entries (module -> its binary's `file` and source `sha256`); empty when
+    there is no build, or one for another interpreter."""
     try:
         manifest = json.loads((root / MANIFEST).read_text())
     except (OSError, ValueError):
-        return
-    if manifest.get("abi") != abi() or not isinstance(manifest.get("modules"), dict):
-        return
-    _FINDER = CompiledFinder(root, manifest["modules"])
-    sys.meta_path.insert(0, _FINDER)
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("abi") != abi():
+        return {}
+    modules = manifest.get("modules")
+    return modules if isinstance(modules, dict) else {}
 
 
 def in_use() -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from lenticular.compiled import (
@@ -23,23 +22,18 @@ from lenticular.compiled import (
     abi,
     build_root,
     digest,
+    read_manifest,
     source_of,
 )
 
 
-def build(root: Path | None = None, modules: Sequence[str] = MODULES, quiet: bool = True) -> str:
+def build(root: Path | None = None) -> str:
     """Compile the modules whose sources changed since the last build; a one-line report.
     Raises on failure (the caller decides whether pure Python is fine)."""
     root = root or build_root()
     manifest_path = root / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("abi") != abi():
-            manifest = {}
-    except (OSError, ValueError):
-        manifest = {}
-    known: dict[str, dict[str, str]] = manifest.get("modules", {})
-    wanted = {module: digest(source_of(module)) for module in modules}
+    known = read_manifest(root)
+    wanted = {module: digest(source_of(module)) for module in MODULES}
     todo = [
         module
         for module, sha in wanted.items()
@@ -48,7 +42,7 @@ def build(root: Path | None = None, modules: Sequence[str] = MODULES, quiet: boo
     ]
     entries = {module: known[module] for module in wanted if module not in todo}
     if todo:
-        entries.update(_compile(root, todo, quiet))
+        entries.update(_compile(root, todo))
     root.mkdir(parents=True, exist_ok=True)
     for module in todo:
         entries[module]["sha256"] = wanted[module]
@@ -58,7 +52,7 @@ def build(root: Path | None = None, modules: Sequence[str] = MODULES, quiet: boo
     return f"compiled {len(todo)} of {len(wanted)} modules into {root}"
 
 
-def _compile(root: Path, modules: list[str], quiet: bool) -> dict[str, dict[str, str]]:
+def _compile(root: Path, modules: list[str]) -> dict[str, dict[str, str]]:
     """Cythonize and build `modules` into `root`; their manifest entries (sans sha256)."""
     import tempfile
 
@@ -74,7 +68,7 @@ def _compile(root: Path, modules: list[str], quiet: bool) -> dict[str, dict[str,
             extensions,
             compiler_directives=DIRECTIVES,
             build_dir=scratch,  # the generated C stays out of the source tree
-            quiet=quiet,
+            quiet=True,
             nthreads=os.cpu_count() or 1,
         )
         distribution = Distribution({"name": "lenticular-compiled", "ext_modules": compiled})

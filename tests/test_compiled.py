@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.machinery
-import json
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,7 @@ HOT = "lenticular.http_protocol"  # on every JSON-RPC call's path
 
 
 def _built() -> bool:
-    try:
-        manifest = json.loads((compiled.build_root() / compiled.MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    return HOT in manifest.get("modules", {})
+    return HOT in compiled.read_manifest(compiled.build_root())
 
 
 def _call_dynamodb(server: LenticularServer) -> None:
