@@ -78,7 +78,10 @@ def _baseline_command(host: str, port: int, scratch: Path) -> list[str]:
     data_dir = scratch / "data"
     data_dir.mkdir(exist_ok=True)
     up = ["up", "--host", host, "--port", str(port), "--data-dir", str(data_dir)]
-    return [sys.executable, "-P", "-m", "lenticular", *up]  # -P: not this checkout
+    # LENTICULAR_BASELINE_PYTHON: another virtualenv's interpreter, so that the baseline
+    # runs with compiled modules built from its own sources (see benchmarks/README.md).
+    python = os.environ.get("LENTICULAR_BASELINE_PYTHON") or sys.executable
+    return [python, "-P", "-m", "lenticular", *up]  # -P: not this checkout
 
 
 def _baseline_env(host: str, port: int, scratch: Path) -> dict[str, str]:

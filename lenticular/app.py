@@ -38,7 +38,7 @@ from lenticular.edge.dataplane import default_router
 from lenticular.edge.services import service_for
 from lenticular.errors import InternalFailure, NotImplementedOperation, ServiceError
 from lenticular.protocol.codec import Codec, codec_for
-from lenticular.protocol.http import HttpRequest, HttpResponse
+from lenticular.protocol.http import HttpRequest, HttpResponse, http_request
 from lenticular.protocol.model import protocols, service_model
 from lenticular.protocol.validate import validate, validation_error_code
 from lenticular.services.dynamodb.wire import check_request_size, compress_response
@@ -408,70 +408,18 @@ async def read_request(scope: dict[str, Any], receive: Any) -> HttpRequest:
     )  # fmt: skip
 
 
-def http_request(
-    method: str,
-    path: str,
-    raw_path: bytes | None,
-    query_string: bytes,
-    raw_headers: list[tuple[bytes, bytes]],
-    body: bytes,
-) -> HttpRequest:
-    """The `HttpRequest` of what the HTTP server parsed (header names lower-cased)."""
-    # A repeated header is joined with ",".
-    names = _HEADER_NAMES
-    headers = {
-        names.get(name) or _header_name(name): value.decode("latin-1")
-        for name, value in raw_headers
-    }
-    if len(headers) != len(raw_headers):
-        headers = {}
-        for raw_name, raw_value in raw_headers:
-            name = raw_name.decode("latin-1")
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
-    host = headers.get("host", "")
-    return HttpRequest(
-        method=method,
-        path=path,
-        raw_path=raw_path.decode("latin-1") if raw_path else path,
-        query_string=query_string.decode("latin-1"),
-        headers=headers,
-        body=body,
-        host=_strip_port(host).lower(),
-    )
-
-
-# Decoded header names: the few dozen that clients send, decoded once. Bounded, since
-# names are the client's to choose.
-_HEADER_NAMES: dict[bytes, str] = {}
-_MAX_HEADER_NAMES = 512
-
-
-def _header_name(raw: bytes) -> str:
-    name = raw.decode("latin-1")
-    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
-        _HEADER_NAMES[raw] = name
-    return name
-
-
-def _strip_port(host: str) -> str:
-    if host.startswith("["):  # [::1]:4566
-        return host[: host.find("]") + 1]
-    return host.rsplit(":", 1)[0] if ":" in host else host
-
-
-_HEADER_NAMES: dict[str, bytes] = {}  # header name -> its bytes, for the names seen so far
+_RAW_HEADER_NAMES: dict[str, bytes] = {}  # header name -> its bytes, for the names seen so far
 
 
 async def write_response(send: Any, response: HttpResponse) -> None:
     headers = []
     has_length = False
     for name, value in response.headers:
-        raw_name = _HEADER_NAMES.get(name)
+        raw_name = _RAW_HEADER_NAMES.get(name)
         if raw_name is None:
             raw_name = name.encode("latin-1")
-            if len(_HEADER_NAMES) < 4096:
-                _HEADER_NAMES[name] = raw_name
+            if len(_RAW_HEADER_NAMES) < 4096:
+                _RAW_HEADER_NAMES[name] = raw_name
         has_length = has_length or (len(raw_name) == 14 and raw_name.lower() == b"content-length")
         headers.append((raw_name, value.encode("latin-1")))
     stream = response.stream

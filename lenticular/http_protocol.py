@@ -41,8 +41,8 @@ from uvicorn.protocols.http.httptools_impl import (
     HttpToolsProtocol,
 )
 
-from lenticular.app import AfterCommit, Lenticular, http_request
-from lenticular.protocol.http import HttpResponse
+from lenticular.app import AfterCommit, Lenticular
+from lenticular.protocol.http import HttpResponse, http_request
 
 log = logging.getLogger("uvicorn.error")  # where uvicorn reports an application's failure
 

