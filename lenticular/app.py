@@ -176,7 +176,7 @@ class Lenticular:
 
     def respond_aws(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         """An AWS API call's answer, as `respond` gives it."""
-        ctx = RequestContext(request=request, request_id=self._request_ids.next())
+        ctx = RequestContext(request, self._request_ids.next())
         started = time.perf_counter() if log.isEnabledFor(logging.DEBUG) else 0.0
         try:
             credential = sigv4.parse_credential(request)  # 1. signature scope

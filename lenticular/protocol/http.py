@@ -68,7 +68,7 @@ def http_request(
         query_string.decode("latin-1"),
         headers,
         body,
-        _strip_port(host).lower(),
+        _HOSTS.get(host) or _host_name(host),
     )
 
 
@@ -82,6 +82,18 @@ def _header_name(raw: bytes) -> str:
     name = raw.decode("latin-1")
     if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
         _HEADER_NAMES[raw] = name
+    return name
+
+
+# Host header -> host name (no port, lower-cased), for the few hosts a server is called by.
+_HOSTS: dict[str, str] = {}
+_MAX_HOSTS = 256
+
+
+def _host_name(host: str) -> str:
+    name = _strip_port(host).lower()
+    if len(_HOSTS) < _MAX_HOSTS:
+        _HOSTS[host] = name
     return name
 
 

@@ -154,6 +154,9 @@ class Database:
         # isolation_level=None: sqlite3 does not open transactions behind our back.
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
+        # Grouped writes reuse one cursor (`execute` on the connection makes a new one
+        # each time); it only ever runs write statements, under the lock.
+        self._writes_cursor = self._conn.cursor()
         self._lock = threading.RLock()
         for pragma in _PRAGMAS:
             self._conn.execute(f"PRAGMA {pragma}")
@@ -251,7 +254,7 @@ class Database:
                 group = self._group = CommitWait(loop)
                 loop.call_soon(self._commit_pending, group)
             try:
-                rowcount = self._conn.execute(sql, args).rowcount
+                rowcount = self._writes_cursor.execute(sql, args).rowcount
             except BaseException as exc:
                 if not self._conn.in_transaction:  # SQLite gave up the whole transaction
                     self._group = None
