@@ -1,7 +1,8 @@
 """The two plain HTTP values the protocol layer works on.
 
-The ASGI app turns a connection into an `HttpRequest`; codecs turn results into an
-`HttpResponse`. Nothing below the protocol layer sees either of them.
+The HTTP server's parse of a request becomes an `HttpRequest` (`http_request`, for the
+ASGI path and the direct path alike); codecs turn results into an `HttpResponse`. Nothing
+below the protocol layer sees either of them.
 """
 
 from __future__ import annotations

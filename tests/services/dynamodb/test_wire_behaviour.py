@@ -6,6 +6,7 @@ real server."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import zlib
 from typing import Any
@@ -47,6 +48,40 @@ def test_large_responses_are_compressed_on_request(
     status, headers, body = _raw(lenticular_server, "GetItem", get)
     assert "content-encoding" not in headers
     assert json.loads(body)["Item"]["x"]["S"] == "x" * 6000
+
+
+def test_repeated_accept_encoding_headers_count_together(
+    ddb: Any, make_table: Any, lenticular_server: Any
+) -> None:
+    # A repeated header reaches the service joined with "," (module docstring of
+    # services/dynamodb/wire.py): "gzip" then "identity" is "gzip,identity", where the
+    # last one alone would ask for no compression.
+    table = make_table()
+    _put_big_item(ddb, table, 6000)
+    body = json.dumps({"TableName": table, "Key": {"pk": {"S": "big"}}}).encode()
+    url = urlsplit(lenticular_server.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        conn.putrequest("POST", "/", skip_accept_encoding=True)
+        for name, value in (
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", "DynamoDB_20120810.GetItem"),
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/"
+             "aws4_request, SignedHeaders=host;x-amz-date, Signature=0"),
+            ("X-Amz-Date", "20260101T000000Z"),
+            ("Accept-Encoding", "gzip"),
+            ("Accept-Encoding", "identity"),
+            ("Content-Length", str(len(body))),
+        ):  # fmt: skip
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        raw = response.read()
+    finally:
+        conn.close()
+    assert response.status == 200
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert json.loads(gzip.decompress(raw))["Item"]["x"]["S"] == "x" * 6000
 
 
 def test_small_responses_are_not_compressed(
