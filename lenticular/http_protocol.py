@@ -367,47 +367,57 @@ def _default_headers(protocol: DirectHttpProtocol) -> bytes:
 def _head(
     protocol: DirectHttpProtocol, response: HttpResponse, keep_alive: bool
 ) -> tuple[bytes, int, bool]:
-    """(status line and headers, the length they declare, whether the connection ends)."""
+    """(status line and headers, the length they declare, whether the connection ends).
+
+    The response's own header lines are joined as text and encoded once, and their values
+    are checked for characters uvicorn refuses with one `isprintable` over all of them
+    (each value is looked at only when that fails): per header, one encode and one check
+    cost more than the rest of this function."""
     if response is _SERVER_FAILURE:
         return STATUS_LINE[500] + _default_headers(protocol) + _SERVER_ERROR, 21, True
-    lines = [STATUS_LINE[response.status], _default_headers(protocol)]
+    lines: list[str] = []
+    values: list[str] = []
     declared = -1
     close = False
     for name, value in response.headers:
         prefix = _NAME_PREFIXES.get(name)
         if prefix is None:
             prefix = _name_prefix(name)
-        raw_value = value.encode("latin-1")
-        if not value.isprintable() and HEADER_VALUE_RE.search(raw_value):
-            raise _InvalidHeader("Invalid HTTP header name or value.")
-        if prefix == b"content-length: " and declared < 0:
-            if not raw_value.isdigit():
+        if prefix == "content-length: " and declared < 0:
+            if not (value.isascii() and value.isdigit()):
                 raise _InvalidHeader(f"Invalid Content-Length: {value}")
-            declared = int(raw_value)
-        elif prefix == b"connection: ":
-            close = close or b"close" in (t.strip() for t in raw_value.lower().split(b","))
+            declared = int(value)
+        elif prefix == "connection: ":
+            tokens = value.encode("latin-1").lower().split(b",")
+            close = close or b"close" in (t.strip() for t in tokens)
         lines.append(prefix)
-        lines.append(raw_value)
-        lines.append(b"\r\n")
+        lines.append(value)
+        lines.append("\r\n")
+        values.append(value)
+    if not "".join(values).isprintable():
+        for value in values:
+            if not value.isprintable() and HEADER_VALUE_RE.search(value.encode("latin-1")):
+                raise _InvalidHeader("Invalid HTTP header name or value.")
     if declared < 0:
         declared = len(response.body)
-        lines.append(b"content-length: %d\r\n" % declared)
+        lines.append(f"content-length: {declared}\r\n")
     if not close and not keep_alive:
         close = True
-        lines.append(b"connection: close\r\n")
-    lines.append(b"\r\n")
-    return b"".join(lines), declared, close
+        lines.append("connection: close\r\n")
+    lines.append("\r\n")
+    head = "".join(lines).encode("latin-1")
+    return STATUS_LINE[response.status] + _default_headers(protocol) + head, declared, close
 
 
-_NAME_PREFIXES: dict[str, bytes] = {}  # header name -> b"lower-cased name: " (valid names)
+_NAME_PREFIXES: dict[str, str] = {}  # header name -> "lower-cased name: " (valid names)
 
 
-def _name_prefix(name: str) -> bytes:
+def _name_prefix(name: str) -> str:
     """The start of a header line for `name`; _InvalidHeader for a name uvicorn refuses."""
     raw_name = name.encode("latin-1").lower()
     if HEADER_RE.search(raw_name):
         raise _InvalidHeader("Invalid HTTP header name or value.")
-    prefix = raw_name + b": "
+    prefix = raw_name.decode("latin-1") + ": "
     if len(_NAME_PREFIXES) < 4096:
         _NAME_PREFIXES[name] = prefix
     return prefix

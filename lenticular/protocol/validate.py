@@ -167,10 +167,10 @@ def _quick_structure(shape: Shape, memo: dict[str, Quick]) -> Quick:
     get = members.get
 
     def test(value: Any) -> bool:
-        if value.__class__ is not dict:
+        if type(value) is not dict:
             return False
         for name in required:
-            if value.get(name) is None:
+            if dict.get(value, name) is None:  # (compiled: no method lookup)
                 return False
         for name, item in value.items():
             if item is None:  # (see `_quick`)
@@ -192,7 +192,7 @@ def _quick_list(shape: Shape, memo: dict[str, Quick]) -> Quick:
     high = shape.metadata.get("max", sys.maxsize)
 
     def test(value: Any) -> bool:
-        if value.__class__ is not list or not low <= len(value) <= high:
+        if type(value) is not list or not low <= len(value) <= high:
             return False
         for item in value:
             if item is None or not item_test(item):
@@ -209,7 +209,7 @@ def _quick_map(shape: Shape, memo: dict[str, Quick]) -> Quick:
     value_test = _quick(shape.value, memo)
 
     def test(value: Any) -> bool:
-        if value.__class__ is not dict or not low <= len(value) <= high:
+        if type(value) is not dict or not low <= len(value) <= high:
             return False
         for key in value:
             if not key_test(key):
@@ -233,21 +233,21 @@ def _quick_scalar(shape: Shape) -> Quick:
     kind = shape.type_name
     if kind in _INT_BOUNDS:
         low, high = _int_limits(shape)
-        return lambda value: value.__class__ is int and low <= value <= high
+        return lambda value: type(value) is int and low <= value <= high
     if kind == "string":
         low, high, match, allowed = _string_limits(shape)
         if match is None and allowed is None:
             if low == 0 and high == sys.maxsize:
-                return lambda value: value.__class__ is str
-            return lambda value: value.__class__ is str and low <= len(value) <= high
+                return lambda value: type(value) is str
+            return lambda value: type(value) is str and low <= len(value) <= high
         return lambda value: (
-            value.__class__ is str
+            type(value) is str
             and low <= len(value) <= high
             and (match is None or match(value) is not None)
             and (allowed is None or value in allowed)
         )
     if kind == "boolean":
-        return lambda value: value.__class__ is bool
+        return lambda value: type(value) is bool
     return test
 
 
@@ -360,7 +360,7 @@ def _scalar(shape: Shape) -> Check:
 
         def check_string(value: Any, path: str, errors: list[str]) -> None:
             if (
-                value.__class__ is str
+                type(value) is str
                 and low <= len(value) <= high
                 and (match is None or match(value) is not None)
                 and (allowed is None or value in allowed)
@@ -373,7 +373,7 @@ def _scalar(shape: Shape) -> Check:
         low, high = _int_limits(shape)
 
         def check_int(value: Any, path: str, errors: list[str]) -> None:
-            if value.__class__ is int and low <= value <= high:
+            if type(value) is int and low <= value <= high:
                 return
             report(value, path, errors)
 
