@@ -197,7 +197,9 @@ class DirectHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             self.server_state.total_requests += 1
             return
-        self.flow.resume_reading()
+        flow = self.flow
+        if flow.read_paused:  # (resume_reading's own test, without calling it)
+            flow.resume_reading()
         if self.pipeline:
             self.server_state.total_requests += 1
             cycle, app = self.pipeline.pop()
