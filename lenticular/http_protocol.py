@@ -47,6 +47,7 @@ from lenticular.protocol.http import HttpResponse, http_request
 log = logging.getLogger("uvicorn.error")  # where uvicorn reports an application's failure
 
 _TARGET = b"x-amz-target"
+_POST_ROOT = b"POST / HTTP/1.1\r\n"
 _DEFAULTS: list[Any] = [None, b""]  # (uvicorn's default-header list, its encoding)
 _SERVER_ERROR = (
     b"content-type: text/plain; charset=utf-8\r\ncontent-length: 21\r\n"
@@ -65,6 +66,7 @@ class DirectHttpProtocol(HttpToolsProtocol):
     _rpc = False  # the request being parsed names an X-Amz-Target
     _direct: DirectRequest | None = None  # the request being received, on the direct path
     _receiving = False  # between a request's first byte and its last
+    _plain_post = False  # the request being parsed began with `POST / HTTP/1.1` (see below)
     _idle_since = 0.0  # loop time of the last answer
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
@@ -77,7 +79,11 @@ class DirectHttpProtocol(HttpToolsProtocol):
         )
 
     def data_received(self, data: bytes) -> None:
-        # uvicorn's, without its per-read keep-alive bookkeeping (see below).
+        # uvicorn's, without its per-read keep-alive bookkeeping (see below). A read that
+        # starts a request with the request line of every JSON-RPC call spares the
+        # parser's method, version and URL queries (the version is a new string each time).
+        if not self._receiving and data.startswith(_POST_ROOT):
+            self._plain_post = True
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -101,18 +107,25 @@ class DirectHttpProtocol(HttpToolsProtocol):
         self._receiving = True
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        name = name.lower()
-        if name == _TARGET:
-            self._rpc = True
-        elif name == b"expect" and value.lower() == b"100-continue":
+        # Names are kept as sent: `http_request` lower-cases each distinct one once, and
+        # the ASGI path's list is lower-cased in `on_headers_complete`.
+        size = len(name)
+        if size == 12:  # (as long as "x-amz-target")
+            if name.lower() == _TARGET:
+                self._rpc = True
+        elif size == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
             self.expect_100_continue = True
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        self._direct = self._direct_request() if self._rpc and self._can_direct else None
+        plain = self._plain_post
+        if plain:
+            self._plain_post = False
+        self._direct = self._direct_request(plain) if self._rpc and self._can_direct else None
         if self._direct is None:
             # What uvicorn's on_message_begin sets up, for its ASGI path.
-            url, headers, expect = self.url, self.headers, self.expect_100_continue
+            url, expect = self.url, self.expect_100_continue
+            headers = [(name.lower(), value) for name, value in self.headers]
             super().on_message_begin()
             self.url, self.headers, self.expect_100_continue = url, headers, expect
             self.scope["headers"] = headers
@@ -150,20 +163,22 @@ class DirectHttpProtocol(HttpToolsProtocol):
         else:
             self._start_asgi_task(cycle, self.lenticular)  # type: ignore[arg-type]
 
-    def _direct_request(self) -> DirectRequest | None:
-        """The JSON-RPC call whose headers were just parsed, if this path can answer it."""
+    def _direct_request(self, plain: bool) -> DirectRequest | None:
+        """The JSON-RPC call whose headers were just parsed, if this path can answer it
+        (`plain`: its request line was `POST / HTTP/1.1`)."""
         parser = self.parser
         if (
             self.expect_100_continue
-            or parser.get_method() != b"POST"
-            or parser.get_http_version() != "1.1"
+            or (
+                not plain and (parser.get_method() != b"POST" or parser.get_http_version() != "1.1")
+            )
             or parser.should_upgrade()
             or (self.cycle is not None and not self.cycle.response_complete)
             or self.pipeline
         ):
             return None
         url = self.url
-        if url == b"/":
+        if plain or url == b"/":
             return DirectRequest(self.headers, "/", b"/", b"", parser.should_keep_alive())
         try:
             parsed = httptools.parse_url(url)

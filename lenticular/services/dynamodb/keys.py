@@ -25,6 +25,7 @@ items of one partition stay contiguous and ordered by their sort key.
 
 from __future__ import annotations
 
+import struct
 import zlib
 from decimal import Decimal
 from typing import Any
@@ -78,13 +79,17 @@ def encode_tuple(parts: list[bytes] | tuple[bytes, ...]) -> bytes:
     return b"".join(escape_part(p) + TUPLE_END for p in parts)
 
 
+_crc32 = zlib.crc32
+_pack_token = struct.Struct(">I").pack  # (cheaper than int.to_bytes(4, "big"))
+
+
 def token(encoded_hash: bytes) -> bytes:
-    return zlib.crc32(encoded_hash).to_bytes(4, "big")
+    return _pack_token(_crc32(encoded_hash))
 
 
 def hash_column(encoded_hash: bytes) -> bytes:
     """What the items table stores as `hash_key`: the token, then the encoded value."""
-    return zlib.crc32(encoded_hash).to_bytes(4, "big") + encoded_hash
+    return _pack_token(_crc32(encoded_hash)) + encoded_hash
 
 
 def segment_bounds(segment: int, total: int) -> tuple[bytes, bytes | None]:
