@@ -129,6 +129,39 @@ def test_pipelined_calls_are_answered_in_order(lenticular_server: Any, table: st
     assert json.loads(answers[4][2])["Item"]["n"] == {"N": "2"}
 
 
+def test_request_line_and_header_case_read_per_request(lenticular_server: Any, table: str) -> None:
+    """A read that starts with `POST / HTTP/1.1` takes a shortcut past the parser's
+    request-line queries, and header names reach the service lower-cased whatever their
+    case: a second call in the same read with another request line (HTTP/1.0, so the
+    connection ends after it), a call with upper-case names, and one behind a non-RPC POST,
+    are each read as their own request line says."""
+    put = _request("PutItem", {"TableName": table, "Item": {"pk": {"S": "c"}}})
+    http10 = _request("GetItem", {"TableName": table, "Key": {"pk": {"S": "c"}}}).replace(
+        b"HTTP/1.1", b"HTTP/1.0", 1
+    )
+    shouting = _request("GetItem", {"TableName": table, "Key": {"pk": {"S": "c"}}})
+    head, _, body = shouting.partition(b"\r\n\r\n")
+    line, *fields = head.split(b"\r\n")
+    upper = [name.upper() + b":" + value for name, _, value in (f.partition(b":") for f in fields)]
+    shouting = b"\r\n".join([line, *upper]) + b"\r\n\r\n" + body
+    unsigned = (  # no X-Amz-Target: not a JSON-RPC call (the ASGI path answers it)
+        b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\n"
+        b"Content-Length: 2\r\n\r\n{}"
+    )
+    with _connect(lenticular_server) as sock:
+        reader = _Reader(sock)
+        sock.sendall(shouting)
+        status, _, body = reader.response()
+        assert status == 200 and json.loads(body) == {}  # (no item "c" yet)
+        sock.sendall(unsigned + put + http10)
+        assert reader.response()[0] in (400, 403)  # refused, as before the shortcut
+        assert reader.response()[:1] == (200,)
+        status, headers, body = reader.response()
+        assert status == 200 and json.loads(body) == {"Item": {"pk": {"S": "c"}}}
+        assert headers.get("connection") == "close"
+        assert reader.closed()
+
+
 def test_expect_continue_body_in_pieces_and_chunked(lenticular_server: Any, table: str) -> None:
     payload = {"TableName": table, "Item": {"pk": {"S": "e"}, "x": {"S": "y" * 300}}}
     with _connect(lenticular_server) as sock:
