@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lenticular.services.dynamodb.capacity import write_units
@@ -63,6 +64,11 @@ class Outcome:
     index_units: dict[str, tuple[bool, float]] = field(default_factory=dict)  # name: (GSI?, WCU)
 
 
+# The outcome of a write that nothing else followed from (`Writer.put_alone`); shared, so
+# read-only.
+NOTHING_ELSE = Outcome(None, MappingProxyType({}))  # type: ignore[arg-type]
+
+
 class ChangeObserver(Protocol):
     """Work committed in the same transaction as item changes (streams, TTL)."""
 
@@ -104,6 +110,17 @@ class Writer:
         if change.new is not None:
             for index in change.table.indexes:
                 index.entry_key(change.new)
+
+    def put_alone(
+        self, table: Table, hash_key: bytes, range_key: bytes, item: dict[str, Any], size: int
+    ) -> bool:
+        """Write one new item as a single INSERT when nothing else follows from it (the
+        table has no index and no observer watches it): True when written (its outcome is
+        `NOTHING_ELSE`), False when the caller must `apply` a `Change` instead."""
+        if table.indexes or self.watched(table):
+            return False
+        self.store.put(table.id, hash_key, range_key, dump_item(item), size)
+        return True
 
     def apply(
         self, changes: Sequence[Change], also: Callable[[Any, list[Outcome]], None] | None = None

@@ -14,7 +14,14 @@ from typing import Any
 
 from lenticular.services.dynamodb import expressions as expr
 from lenticular.services.dynamodb.capacity import consumed, read_units, write_units
-from lenticular.services.dynamodb.changes import UNREAD, Change, Outcome, Writer, collection_metrics
+from lenticular.services.dynamodb.changes import (
+    NOTHING_ELSE,
+    UNREAD,
+    Change,
+    Outcome,
+    Writer,
+    collection_metrics,
+)
 from lenticular.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException
 from lenticular.services.dynamodb.models import Table
 from lenticular.services.dynamodb.store import DynamoDBStore, load_item, wire_item
@@ -198,7 +205,11 @@ class ItemEngine:
             old, old_size = action.read(self.store)
             if action.failed(old):
                 raise condition_failed(params, old)
-        outcome = self.writer.apply([action.change(old, old_size, item, size)])[0]
+        writer = self.writer
+        if writer.put_alone(table, action.hash_key, action.range_key, item, size):
+            outcome = NOTHING_ELSE
+        else:
+            outcome = writer.apply([action.change(old, old_size, item, size)])[0]
         out: dict[str, Any] = {}
         if want_old and old is not None and old is not UNREAD:
             out["Attributes"] = old
