@@ -243,7 +243,8 @@ class Lenticular:
         def finish() -> HttpResponse:
             try:
                 for commit in waits:
-                    commit.result()  # a failed commit fails the call
+                    if commit.error is not None:  # a failed commit fails the call
+                        raise commit.error
                 response = ctx.codec.serialize(ctx.operation, result or {}, ctx.request_id)  # type: ignore[union-attr]
             except Exception as exc:
                 response = self.failure_response(ctx, exc)
@@ -374,7 +375,7 @@ class AfterCommit:
         # cycle per call, garbage only the cyclic GC frees (a write's whole request with
         # it, and the GC's full passes then stall the loop for milliseconds).
         for commit in self.waits:
-            if not commit.done():
+            if not commit.settled:
                 commit.add_done_callback(self._step)
                 return
         fn, self._done = self._done, None
@@ -382,7 +383,7 @@ class AfterCommit:
 
     def __await__(self) -> Any:
         for commit in self.waits:
-            if not commit.done():
+            if not commit.settled:
                 try:
                     yield from commit.__await__()
                 except Exception:  # noqa: S110 - `result()` answers it

@@ -162,6 +162,10 @@ class Database:
         # each time); it only ever runs write statements, under the lock.
         self._writes_cursor = self._conn.cursor()
         self._lock = threading.RLock()
+        # The lock every use of the connection holds (re-entrant): hold it to make a read
+        # and what the caller does with it one step no write can come between. (A plain
+        # attribute: a property would be a Python call per item write.)
+        self.lock = self._lock
         for pragma in _PRAGMAS:
             self._conn.execute(f"PRAGMA {pragma}")
         self._conn.execute(f"PRAGMA wal_autocheckpoint={FOREGROUND_CHECKPOINT_PAGES}")
@@ -189,12 +193,6 @@ class Database:
                 conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", (script.name,))
             applied.append(script.name)
         return applied
-
-    @property
-    def lock(self) -> threading.RLock:
-        """The lock every use of the connection holds (re-entrant): hold it to make a read
-        and what the caller does with it one step no write can come between."""
-        return self._lock
 
     @property
     def in_transaction(self) -> bool:
