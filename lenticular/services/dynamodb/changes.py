@@ -77,7 +77,8 @@ class ChangeObserver(Protocol):
         ...
 
     def wants_old(self, table: Table) -> bool:
-        """Whether changes to `table` must carry the old item."""
+        """Whether changes to `table` must carry the old item (only ever for a table it
+        `watches`: `Writer.alone` relies on it)."""
         ...
 
     def observe(self, conn: sqlite3.Connection, changes: Sequence[Change]) -> None:
@@ -111,16 +112,17 @@ class Writer:
             for index in change.table.indexes:
                 index.entry_key(change.new)
 
+    def alone(self, table: Table) -> bool:
+        """Whether nothing follows from a write to `table` but the write itself: no index
+        to maintain, no observer watching (then none wants old items either)."""
+        return not table.indexes and not self.watched(table)
+
     def put_alone(
         self, table: Table, hash_key: bytes, range_key: bytes, item: dict[str, Any], size: int
-    ) -> bool:
-        """Write one new item as a single INSERT when nothing else follows from it (the
-        table has no index and no observer watches it): True when written (its outcome is
-        `NOTHING_ELSE`), False when the caller must `apply` a `Change` instead."""
-        if table.indexes or self.watched(table):
-            return False
+    ) -> None:
+        """Write one item to a table `alone` says nothing follows from, as a single INSERT
+        (its outcome is `NOTHING_ELSE`)."""
         self.store.put(table.id, hash_key, range_key, dump_item(item), size)
-        return True
 
     def apply(
         self, changes: Sequence[Change], also: Callable[[Any, list[Outcome]], None] | None = None

@@ -196,17 +196,19 @@ class ItemEngine:
         mode = params.get("ReturnConsumedCapacity")
         old: Any = UNREAD
         old_size = 0
+        writer = self.writer
+        alone = writer.alone(table)
         if (
             action.condition is not None
             or want_old
             or (mode is not None and mode != "NONE")
-            or self.writer.needs_old(table)
+            or (not alone and writer.needs_old(table))
         ):
             old, old_size = action.read(self.store)
             if action.failed(old):
                 raise condition_failed(params, old)
-        writer = self.writer
-        if writer.put_alone(table, action.hash_key, action.range_key, item, size):
+        if alone:
+            writer.put_alone(table, action.hash_key, action.range_key, item, size)
             outcome = NOTHING_ELSE
         else:
             outcome = writer.apply([action.change(old, old_size, item, size)])[0]
