@@ -89,34 +89,33 @@ def _guess_dialect(request: HttpRequest, service: str) -> str:
     return "s3" if ".s3." in host or ".s3-" in host else "json"
 
 
-_SCOPES: dict[str, list[str]] = {}  # a well-formed SigV4 credential -> its scope parts
+# A SigV4 Authorization header seen before, all but its signature -> (access key, date,
+# region, service, signed headers): an SDK client signs every call alike but for the
+# signature, so the rest is read once. Bounded: headers are the client's to choose.
+_SIGNED: dict[str, tuple[str, str, str, str, str]] = {}
+_SIGNATURE_PARAM = ", Signature="
+_SIGNATURE_TAIL = len(_SIGNATURE_PARAM) + 64  # a SigV4 signature is 64 hex digits
 
 
 def _parse_v4_header(request: HttpRequest, auth: str, algorithm: str) -> Credential:
-    # Fast path: pick the three values out by position. Anything unusual (missing
-    # parameters, stray tokens) goes to `_raise_malformed_header`, which tokenizes properly.
     headers = request.headers
     timestamp = headers.get("x-amz-date", "")
+    if algorithm is SIGV4 and (timestamp or "date" in headers):
+        known = _SIGNED.get(auth[:-_SIGNATURE_TAIL])
+        if known is not None:
+            signature = auth[-64:]
+            if (
+                auth[-_SIGNATURE_TAIL:-64] == _SIGNATURE_PARAM
+                and "," not in signature
+                and " " not in signature
+            ):  # (so that the parse below would read the same)
+                return Credential(
+                    known[0], known[1], known[2], known[3], known[4], signature, False,
+                    headers.get("x-amz-security-token"), algorithm, timestamp,
+                )  # fmt: skip
+    # Pick the three values out by position. Anything unusual (missing parameters, stray
+    # tokens) goes to `_raise_malformed_header`, which tokenizes properly.
     parts = auth[len(algorithm) + 1 :].split(", ")
-    if (
-        algorithm is SIGV4
-        and len(parts) == 3
-        and (timestamp or "date" in headers)
-        and auth[16] == " "  # len(SIGV4)
-    ):  # the layout every SDK sends, with a credential seen before
-        credential, signed_headers, signature = parts
-        scope = _SCOPES.get(credential)
-        if (
-            scope is not None
-            and signed_headers.startswith("SignedHeaders=")
-            and signature.startswith("Signature=")
-            and len(signed_headers) > 14
-            and len(signature) > 10
-        ):
-            return Credential(
-                scope[0], scope[1], scope[2], scope[3], signed_headers[14:], signature[10:],
-                False, headers.get("x-amz-security-token"), algorithm, timestamp,
-            )  # fmt: skip
     if (
         len(parts) == 3
         and parts[0][:11] == "Credential="
@@ -139,10 +138,14 @@ def _parse_v4_header(request: HttpRequest, auth: str, algorithm: str) -> Credent
         or auth[len(algorithm) : len(algorithm) + 1] not in (" ", ",")
     ):
         _raise_malformed_header(request, auth, algorithm, timestamp)
-    if algorithm == SIGV4 and len(_SCOPES) < 1024 and parts[0][:11] == "Credential=":
-        _SCOPES[parts[0]] = scope
     if algorithm == SIGV4:
         region, service = scope[2], scope[3]
+        if (
+            len(signature) == 64
+            and auth.endswith(_SIGNATURE_PARAM + signature)
+            and len(_SIGNED) < 1024
+        ):
+            _SIGNED[auth[:-_SIGNATURE_TAIL]] = (scope[0], scope[1], region, service, signed_headers)
     else:
         region, service = headers.get("x-amz-region-set", ""), scope[2]
     return Credential(

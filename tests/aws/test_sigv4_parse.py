@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lenticular.aws import sigv4
 from lenticular.aws.sigv4 import SIGV2, SIGV4, SIGV4A, Credential, parse_credential
 from lenticular.errors import ServiceError
 from lenticular.protocol.http import HttpRequest
@@ -181,3 +182,30 @@ def test_sigv2_header_without_colon():
         "InvalidArgument",
         "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
     )
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        f"{SIGV4} Credential={SCOPE}, SignedHeaders=host;x-amz-date",
+        f"{SIGV4} SignedHeaders=host, Credential={SCOPE}",  # another order
+    ],
+)
+def test_a_header_read_before_reads_alike_with_any_signature(prefix, monkeypatch):
+    """A header whose all-but-signature was read before is read from memory: each call
+    gets its own signature, and any signature (not 64 plain characters, say) reads as it
+    does with nothing remembered."""
+    date = {"x-amz-date": "20260101T000000Z"}
+    signatures = ("0123456789abcdef" * 4, "f" * 64, "b" * 62 + ", ", "c" * 63 + " ", "d" * 65)
+    fresh = {}
+    for signature in signatures:
+        monkeypatch.setattr(sigv4, "_SIGNED", {})  # nothing remembered
+        auth = f"{prefix}, Signature={signature}"
+        fresh[signature] = parse_credential(request({"authorization": auth, **date}))
+    monkeypatch.setattr(sigv4, "_SIGNED", {})
+    parse_credential(request({"authorization": f"{prefix}, Signature={'a' * 64}", **date}))
+    assert sigv4._SIGNED  # (remembered: the calls below take the shortcut where they can)
+    for signature in signatures:
+        auth = f"{prefix}, Signature={signature}"
+        assert parse_credential(request({"authorization": auth, **date})) == fresh[signature]
+    assert fresh["f" * 64].signature == "f" * 64
