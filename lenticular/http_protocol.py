@@ -106,6 +106,9 @@ class DirectHttpProtocol(HttpToolsProtocol):
         self._rpc = False
         self._receiving = True
 
+    def on_url(self, url: bytes) -> None:
+        self.url += url  # uvicorn's, compiled here (the parser calls it for every request)
+
     def on_header(self, name: bytes, value: bytes) -> None:
         # Names are kept as sent: `http_request` lower-cases each distinct one once, and
         # the ASGI path's list is lower-cased in `on_headers_complete`.
