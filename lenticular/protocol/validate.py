@@ -176,7 +176,12 @@ def _quick_structure(shape: Shape, memo: dict[str, Quick]) -> Quick:
             if item is None:  # (see `_quick`)
                 return False
             member = get(name)
-            if member is not None and not member(item):
+            if member is None:
+                continue
+            if member is _is_str:  # (the commonest member, tested here without a call)
+                if type(item) is not str:
+                    return False
+            elif not member(item):
                 return False
         return not union or len(value) == 1  # (none of its values is null)
 
@@ -238,7 +243,7 @@ def _quick_scalar(shape: Shape) -> Quick:
         low, high, match, allowed = _string_limits(shape)
         if match is None and allowed is None:
             if low == 0 and high == sys.maxsize:
-                return lambda value: type(value) is str
+                return _is_str
             return lambda value: type(value) is str and low <= len(value) <= high
         return lambda value: (
             type(value) is str
@@ -249,6 +254,11 @@ def _quick_scalar(shape: Shape) -> Quick:
     if kind == "boolean":
         return lambda value: type(value) is bool
     return test
+
+
+def _is_str(value: Any) -> bool:
+    """The quick test of a string without constraints."""
+    return type(value) is str
 
 
 def _structure(shape: Shape, memo: dict[str, Check]) -> Check:
