@@ -132,12 +132,9 @@ class Writer:
         last inside the transaction (TransactWriteItems records its token there)."""
         if len(changes) == 1 and also is None:
             only = changes[0]
-            if not only.table.indexes and only.new is not None and not self.watched(only.table):
-                self.store.put(
-                    only.table.id, only.hash_key, only.range_key, dump_item(only.new),
-                    only.new_size,
-                )  # fmt: skip
-                return [Outcome()]
+            if only.new is not None and self.alone(only.table):
+                self.put_alone(only.table, only.hash_key, only.range_key, only.new, only.new_size)
+                return [NOTHING_ELSE]
         outcomes: list[Outcome] = []
         with self.store.db.write() as conn:
             for change in changes:
